@@ -1,0 +1,5 @@
+//! Cost Explorer access and cost reports.
+
+pub mod report;
+
+pub use report::*;
