@@ -1,0 +1,35 @@
+# The organisation is discovered, not typed in: its ID and root come from Organizations.
+data "aws_organizations_organization" "this" {}
+
+locals {
+  member_role_target_ou_ids = length(var.member_role_target_ou_ids) > 0 ? var.member_role_target_ou_ids : [data.aws_organizations_organization.this.roots[0].id]
+}
+
+module "hub" {
+  source = "../modules/hub"
+
+  name_prefix                = var.name_prefix
+  organization_id            = data.aws_organizations_organization.this.id
+  member_role_name           = module.member_roles.role_name
+  time_zone                  = var.time_zone
+  schedule_expression        = var.schedule_expression
+  operators_slack_channel_id = var.operators_slack_channel_id
+  slack_token_secret_arn     = var.slack_token_secret_arn
+  config_file                = var.config_file == null ? null : "${path.root}/${var.config_file}"
+  lambda_architecture        = var.lambda_architecture
+  max_concurrency            = var.max_concurrency
+  create_alarm_sns_topic     = var.create_alarm_sns_topic
+  kms_key_arn                = var.kms_key_arn
+}
+
+module "member_roles" {
+  source = "../modules/member-roles"
+
+  stack_set_name          = "${var.name_prefix}-member-roles"
+  role_name_prefix        = var.name_prefix
+  hub_account_id          = var.hub_account_id
+  trusted_principal_arns  = module.hub.member_role_trusted_principal_arns
+  organization_id         = data.aws_organizations_organization.this.id
+  organizational_unit_ids = local.member_role_target_ou_ids
+  call_as                 = var.stackset_call_as
+}

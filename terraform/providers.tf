@@ -1,0 +1,13 @@
+provider "aws" {
+  region = var.region
+
+  # Credentials of the management account (or the delegated administrator): from the
+  # environment or the profile, never from this file.
+  profile = var.aws_profile
+
+  allowed_account_ids = [var.hub_account_id]
+
+  default_tags {
+    tags = merge({ "orgpulse:managed-by" = "terraform" }, var.tags)
+  }
+}

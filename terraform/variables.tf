@@ -1,0 +1,104 @@
+# Everything that differs between organisations is a variable here; nothing in this directory
+# names an account, an organisation or a channel. tests/infra/test_root_config.py checks that.
+
+variable "region" {
+  description = "Region of the hub (functions, state machine, bucket, table, StackSet)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.region))
+    error_message = "region must be a region name such as ap-northeast-1."
+  }
+}
+
+variable "aws_profile" {
+  description = "Named AWS CLI profile of the management (or delegated administrator) account; null uses the environment's credentials."
+  type        = string
+  default     = null
+}
+
+variable "hub_account_id" {
+  description = "Account ID Terraform must run in (management or delegated administrator account): a guard against applying to the wrong account."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9]{12}$", var.hub_account_id))
+    error_message = "hub_account_id must be a 12-digit account ID, quoted so leading zeros survive."
+  }
+}
+
+variable "name_prefix" {
+  description = "Prefix of every resource name."
+  type        = string
+  default     = "orgpulse"
+}
+
+variable "time_zone" {
+  description = "IANA time zone of the organisation (schedule and report dates), e.g. Asia/Tokyo."
+  type        = string
+}
+
+variable "schedule_expression" {
+  description = "When runs start, in time_zone."
+  type        = string
+  default     = "cron(0 9 * * ? *)"
+}
+
+variable "operators_slack_channel_id" {
+  description = "Slack channel ID that receives each run's summary."
+  type        = string
+}
+
+variable "slack_token_secret_arn" {
+  description = "Existing secret holding the Slack bot token; null creates one to put the token into."
+  type        = string
+  default     = null
+}
+
+variable "config_file" {
+  description = "Local configuration file uploaded to the bucket on apply (path relative to this directory); null leaves the configuration to the operators."
+  type        = string
+  default     = null
+}
+
+variable "member_role_target_ou_ids" {
+  description = "OUs (ou-...) whose accounts get the member read-only role; empty means the whole organisation (its root)."
+  type        = list(string)
+  default     = []
+}
+
+variable "stackset_call_as" {
+  description = "SELF in the management account, DELEGATED_ADMIN when Terraform runs in a StackSets delegated administrator account."
+  type        = string
+  default     = "SELF"
+}
+
+variable "lambda_architecture" {
+  description = "arm64 or x86_64: how scripts/build-lambdas built the zips."
+  type        = string
+  default     = "arm64"
+}
+
+variable "max_concurrency" {
+  description = "Accounts reported at the same time."
+  type        = number
+  default     = 10
+}
+
+variable "create_alarm_sns_topic" {
+  description = "Create an SNS topic notified when a run fails."
+  type        = bool
+  default     = true
+}
+
+variable "kms_key_arn" {
+  description = "Optional customer-managed KMS key for everything the hub stores."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags on every resource (provider default_tags)."
+  type        = map(string)
+  default     = {}
+}
