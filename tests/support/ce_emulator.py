@@ -334,6 +334,7 @@ class CostExplorerEmulator:
         self._rate_limit: TokenBucket | None = None
         self._counters: dict[str, dict[str, Any]] = {}
         self._requests: list[dict[str, Any]] = []
+        self.url: str | None = None  # set by serve()
 
     # -- configuration (the control API calls these too) ------------------------------------
 
@@ -774,7 +775,9 @@ class CostExplorerEmulator:
                 )
                 self.send_json(status, payload, {"x-amzn-RequestId": str(uuid.uuid4())}, CONTENT_TYPE)
 
-        return BackgroundServer(Handler, host, port).start()
+        server = BackgroundServer(Handler, host, port).start()
+        self.url = server.url
+        return server
 
 
 def _empty_sum(metrics: list[str]) -> list:

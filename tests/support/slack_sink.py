@@ -302,6 +302,8 @@ class SlackSink:
         self._counters: dict[str, dict] = {}
         self._last_ts = 0
         self._next_file = 1
+        self.url: str | None = None  # set by serve()
+        self.api_url: str | None = None  # the Web API base URL, ending in /api/
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -689,7 +691,10 @@ class SlackSink:
 
             do_GET = do_POST = do_PUT = _route
 
-        return BackgroundServer(Handler, host, port).start()
+        server = BackgroundServer(Handler, host, port).start()
+        self.url = server.url
+        self.api_url = f"{server.url}{API_PREFIX}"
+        return server
 
 
 def _ratelimited(retry_after: int) -> Response:
