@@ -45,6 +45,40 @@ impl fmt::Display for AccountId {
 #[serde(transparent)]
 pub struct OrgUnitId(pub String);
 
+impl OrgUnitId {
+    /// Accepts exactly the IDs AWS Organizations issues: `ou-` + 4–32 lower-case letters or
+    /// digits (the root's ID part) + `-` + 8–32 more, or a root `r-` + 4–32.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        fn id_part(part: &str, min: usize) -> bool {
+            (min..=32).contains(&part.len())
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        }
+        let valid = if let Some(rest) = s.strip_prefix("ou-") {
+            matches!(rest.split_once('-'), Some((root, unit)) if id_part(root, 4) && id_part(unit, 8))
+        } else if let Some(root) = s.strip_prefix("r-") {
+            id_part(root, 4)
+        } else {
+            false
+        };
+        if valid {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(format!(
+                "{s:?} is not an organizational unit ID (ou-xxxx-xxxxxxxx) or root ID (r-xxxx)"
+            ))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+    /// The organization root (`r-…`) rather than an OU below it.
+    pub fn is_root(&self) -> bool {
+        self.0.starts_with("r-")
+    }
+}
+
 impl fmt::Display for OrgUnitId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -55,6 +89,26 @@ impl fmt::Display for OrgUnitId {
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct ChannelId(pub String);
+
+impl ChannelId {
+    /// Slack conversation IDs: `C`, `G` or `D` followed by at least 8 upper-case letters or
+    /// digits. Names (`#general`) are refused: channels get renamed, IDs stay.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let valid = s.len() >= 9
+            && s.len() <= 24
+            && matches!(s.as_bytes()[0], b'C' | b'G' | b'D')
+            && s.bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        if valid {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(format!("{s:?} is not a Slack channel ID (C…, G… or D…)"))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
 
 impl fmt::Display for ChannelId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -70,6 +124,18 @@ pub struct CurrencyCode(pub String);
 impl CurrencyCode {
     pub fn usd() -> Self {
         Self("USD".into())
+    }
+    /// Accepts the active ISO 4217 codes of [`crate::currency::ISO_4217`], upper case.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        if crate::currency::minor_units(s).is_some() {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(format!("{s:?} is not an ISO 4217 currency code"))
+        }
+    }
+    /// Decimal places of the currency (`JPY` 0, `USD` 2, `KWD` 3); 2 when the code is unknown.
+    pub fn minor_units(&self) -> u8 {
+        crate::currency::minor_units(&self.0).unwrap_or(2)
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -98,6 +164,23 @@ impl Granularity {
             Self::Weekly => "WEEKLY",
             Self::Monthly => "MONTHLY",
         }
+    }
+}
+
+impl std::str::FromStr for Granularity {
+    type Err = String;
+    /// Case-insensitive: `daily`, `Daily` and `DAILY` are the same.
+    fn from_str(s: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|g| g.as_str().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("{s:?} is not DAILY, WEEKLY or MONTHLY"))
+    }
+}
+
+impl fmt::Display for Granularity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -144,10 +227,31 @@ impl CostMetric {
     }
 }
 
-/// How a tag clause matches, mapped onto Cost Explorer's `MatchOptions`.
+impl std::str::FromStr for CostMetric {
+    type Err = String;
+    /// Case-insensitive; accepts both spellings Cost Explorer uses (`UnblendedCost`,
+    /// `UNBLENDED_COST`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let wanted: String = s.chars().filter(|c| *c != '_').collect();
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str().eq_ignore_ascii_case(&wanted))
+            .ok_or_else(|| format!("{s:?} is not a Cost Explorer cost metric"))
+    }
+}
+
+impl fmt::Display for CostMetric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How a tag clause matches, mapped onto Cost Explorer's `MatchOptions`
+/// (see [`crate::cost_explorer_filter`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TagMatch {
-    /// The tag equals one of the values (OR). `MatchOptions` omitted (EQUALS).
+    /// The tag equals one of the values (OR). `MatchOptions: ["EQUALS"]`, written out although
+    /// it is Cost Explorer's default, so the filter reads the same in logs and in the console.
     Equals(Vec<String>),
     /// The resource does not carry the tag at all. `MatchOptions: ["ABSENT"]`.
     Absent,
@@ -208,6 +312,17 @@ impl Default for OrgSettings {
     }
 }
 
+impl fmt::Display for RowTarget {
+    /// How a person names the row: `account 012345678901`, `OU ou-ab12-cd34ef56`, `Default`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Account(id) => write!(f, "account {id}"),
+            Self::OrganizationalUnit(ou) => write!(f, "OU {ou}"),
+            Self::Default => f.write_str("Default"),
+        }
+    }
+}
+
 /// Everything one account's reports need, after precedence
 /// (account row > nearest OU row > Default row > built-in defaults) was applied field by field.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -234,4 +349,16 @@ pub struct AccountSettings {
     pub enabled: bool,
     /// The rows that contributed, most specific first.
     pub sources: Vec<RowTarget>,
+}
+
+impl AccountSettings {
+    /// Built-in defaults, used when no row sets the field.
+    pub const DEFAULT_CURRENCY: &'static str = "USD";
+    pub const DEFAULT_GRANULARITIES: [Granularity; 1] = [Granularity::Daily];
+    pub const DEFAULT_METRIC: CostMetric = CostMetric::UnblendedCost;
+    pub const DEFAULT_TOP_SERVICES: usize = 5;
+    pub const DEFAULT_WEEKLY_REPORT_DAY: chrono::Weekday = chrono::Weekday::Mon;
+    pub const DEFAULT_MONTHLY_REPORT_DAY: u8 = 1;
+    pub const DEFAULT_FORECAST: bool = false;
+    pub const DEFAULT_ENABLED: bool = true;
 }
