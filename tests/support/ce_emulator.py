@@ -334,6 +334,9 @@ class CostExplorerEmulator:
         self._rate_limit: TokenBucket | None = None
         self._counters: dict[str, dict[str, Any]] = {}
         self._requests: list[dict[str, Any]] = []
+        # Aggregations of recent requests, so that following NextPageToken does not recompute
+        # the whole answer for every page.
+        self._answers: dict[tuple, list] = {}
         self.url: str | None = None  # set by serve()
 
     # -- configuration (the control API calls these too) ------------------------------------
@@ -482,11 +485,19 @@ class CostExplorerEmulator:
         fingerprint = _fingerprint(request)
         offset = _decode_token(request.get("NextPageToken"), fingerprint)
 
-        results = []
-        for period_start, period_end in periods(start, end, granularity):
-            sums = self._aggregate(dataset, period_start, period_end, predicate, scope, group_readers, metrics)
-            estimated = period_end > today - timedelta(days=self.estimated_days)
-            results.append((period_start, period_end, sums, estimated))
+        cache_key = (fingerprint, id(dataset), today, self.estimated_days)
+        with self._lock:
+            results = self._answers.get(cache_key)
+        if results is None:
+            results = []
+            for period_start, period_end in periods(start, end, granularity):
+                sums = self._aggregate(dataset, period_start, period_end, predicate, scope, group_readers, metrics)
+                estimated = period_end > today - timedelta(days=self.estimated_days)
+                results.append((period_start, period_end, sums, estimated))
+            with self._lock:
+                if len(self._answers) >= 16:
+                    self._answers.pop(next(iter(self._answers)))
+                self._answers[cache_key] = results
         if group_readers:
             return self._grouped_page(results, metrics, group_definitions, dataset, offset, fingerprint)
         return {

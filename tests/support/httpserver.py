@@ -14,6 +14,9 @@ class QuietHandler(BaseHTTPRequestHandler):
     """Base handler: HTTP/1.1 keep-alive like the real services, no access log on stderr."""
 
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in separate writes; with Nagle's algorithm on, each keep-alive
+    # response would wait ~40 ms for the client's delayed ACK.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
         pass
@@ -68,7 +71,10 @@ class BackgroundServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> "BackgroundServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name=f"double-{self.port}", daemon=True)
+        # A short poll interval makes stop() quick (shutdown waits for the next poll).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"double-{self.port}", daemon=True
+        )
         self._thread.start()
         return self
 
