@@ -1,3 +1,6 @@
+# One provider: Organizations and Cost Explorer are global services whose SDK endpoints live in
+# us-east-1, which the AWS SDKs (and the data source below) resolve by themselves whatever the
+# hub's region, so no us-east-1 alias is needed.
 provider "aws" {
   region = var.region
 
