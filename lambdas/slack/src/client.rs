@@ -1,0 +1,887 @@
+//! A small Slack Web API client: `chat.postMessage` and the `conversations.history` look-up
+//! that tells whether an earlier attempt already delivered a message.
+//!
+//! Every call has a timeout and bounded retries with full-jitter backoff; HTTP 429 waits for
+//! `Retry-After` (up to a cap, beyond which the caller is told to come back later instead of
+//! sleeping through a Lambda's time); Slack's `ok:false` codes map onto [`SlackErrorCode`],
+//! each retryable or permanent and with the fix in its message.
+//!
+//! A post whose answer was lost (timeout, connection dropped, 5xx, `internal_error`) may have
+//! been delivered. Before sending it again the client looks for it in the channel's history by
+//! the delivery key in its metadata; only when it is not there is it sent again. When that
+//! look-up is impossible the error says so ([`SlackError::Ambiguous`]) rather than risking a
+//! duplicate.
+//!
+//! The token never appears in logs, errors or `Debug` output.
+
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::StatusCode;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::limits::{self, LimitViolations};
+use crate::render::{delivery_key_of, PostMessage, DELIVERY_KEY_FIELD, REPORT_EVENT_TYPE};
+
+/// The environment variable that overrides the API base URL (for a proxy or a test sink).
+pub const SLACK_API_URL_ENV: &str = "SLACK_API_URL";
+pub const DEFAULT_SLACK_API_URL: &str = "https://slack.com/api";
+
+/// A Slack bot token (`xoxb-…`). Kept out of every log line and error message.
+#[derive(Clone)]
+pub struct SlackToken(String);
+
+impl SlackToken {
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into().trim().to_string())
+    }
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for SlackToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SlackToken(redacted)")
+    }
+}
+
+/// Timeouts, retry bounds and where the API is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackClientConfig {
+    /// `https://slack.com/api`, or `SLACK_API_URL`.
+    pub base_url: String,
+    /// For one HTTP request, connection included.
+    pub request_timeout: Duration,
+    /// Attempts per call, the first included.
+    pub max_attempts: u32,
+    /// Full-jitter backoff: a random wait in `[0, min(backoff_max, backoff_base * 2^n)]`.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+    /// The longest `Retry-After` the client sleeps through; longer ones are returned as
+    /// [`SlackError::RateLimited`] so the caller retries later.
+    pub max_retry_after: Duration,
+    /// How many `conversations.history` pages a delivery check reads at most.
+    pub max_history_pages: u32,
+}
+
+impl Default for SlackClientConfig {
+    fn default() -> Self {
+        Self {
+            base_url: DEFAULT_SLACK_API_URL.into(),
+            request_timeout: Duration::from_secs(10),
+            max_attempts: 4,
+            backoff_base: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(30),
+            max_history_pages: 5,
+        }
+    }
+}
+
+impl SlackClientConfig {
+    /// Defaults, with the base URL from `SLACK_API_URL` when set.
+    pub fn from_env() -> Self {
+        let mut config = Self::default();
+        if let Ok(url) = std::env::var(SLACK_API_URL_ENV) {
+            if !url.trim().is_empty() {
+                config.base_url = url.trim().to_string();
+            }
+        }
+        config
+    }
+}
+
+/// Slack's `error` codes this product meets, plus anything else verbatim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SlackErrorCode {
+    // Permanent: retrying cannot help, a person must fix something.
+    ChannelNotFound,
+    NotInChannel,
+    IsArchived,
+    InvalidAuth,
+    NotAuthed,
+    TokenRevoked,
+    TokenExpired,
+    AccountInactive,
+    MissingScope,
+    NoPermission,
+    RestrictedAction,
+    TeamAccessNotGranted,
+    MsgTooLong,
+    MsgBlocksTooLong,
+    InvalidBlocks,
+    InvalidMetadataFormat,
+    InvalidMetadataSchema,
+    MetadataTooLarge,
+    NoText,
+    InvalidArguments,
+    InvalidCursor,
+    // Retryable: Slack's side, or too fast.
+    Ratelimited,
+    InternalError,
+    FatalError,
+    ServiceUnavailable,
+    RequestTimeout,
+    /// A code this client does not know; treated as permanent.
+    Other(String),
+}
+
+impl SlackErrorCode {
+    pub fn parse(code: &str) -> Self {
+        use SlackErrorCode::*;
+        match code {
+            "channel_not_found" => ChannelNotFound,
+            "not_in_channel" => NotInChannel,
+            "is_archived" => IsArchived,
+            "invalid_auth" => InvalidAuth,
+            "not_authed" => NotAuthed,
+            "token_revoked" => TokenRevoked,
+            "token_expired" => TokenExpired,
+            "account_inactive" => AccountInactive,
+            "missing_scope" => MissingScope,
+            "no_permission" => NoPermission,
+            "restricted_action" => RestrictedAction,
+            "team_access_not_granted" => TeamAccessNotGranted,
+            "msg_too_long" => MsgTooLong,
+            "msg_blocks_too_long" => MsgBlocksTooLong,
+            "invalid_blocks" | "invalid_blocks_format" => InvalidBlocks,
+            "invalid_metadata_format" => InvalidMetadataFormat,
+            "invalid_metadata_schema" => InvalidMetadataSchema,
+            "metadata_too_large" => MetadataTooLarge,
+            "no_text" => NoText,
+            "invalid_arguments" => InvalidArguments,
+            "invalid_cursor" => InvalidCursor,
+            "ratelimited" | "rate_limited" => Ratelimited,
+            "internal_error" => InternalError,
+            "fatal_error" => FatalError,
+            "service_unavailable" => ServiceUnavailable,
+            "request_timeout" => RequestTimeout,
+            other => Other(other.to_string()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        use SlackErrorCode::*;
+        match self {
+            ChannelNotFound => "channel_not_found",
+            NotInChannel => "not_in_channel",
+            IsArchived => "is_archived",
+            InvalidAuth => "invalid_auth",
+            NotAuthed => "not_authed",
+            TokenRevoked => "token_revoked",
+            TokenExpired => "token_expired",
+            AccountInactive => "account_inactive",
+            MissingScope => "missing_scope",
+            NoPermission => "no_permission",
+            RestrictedAction => "restricted_action",
+            TeamAccessNotGranted => "team_access_not_granted",
+            MsgTooLong => "msg_too_long",
+            MsgBlocksTooLong => "msg_blocks_too_long",
+            InvalidBlocks => "invalid_blocks",
+            InvalidMetadataFormat => "invalid_metadata_format",
+            InvalidMetadataSchema => "invalid_metadata_schema",
+            MetadataTooLarge => "metadata_too_large",
+            NoText => "no_text",
+            InvalidArguments => "invalid_arguments",
+            InvalidCursor => "invalid_cursor",
+            Ratelimited => "ratelimited",
+            InternalError => "internal_error",
+            FatalError => "fatal_error",
+            ServiceUnavailable => "service_unavailable",
+            RequestTimeout => "request_timeout",
+            Other(code) => code,
+        }
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        use SlackErrorCode::*;
+        matches!(
+            self,
+            Ratelimited | InternalError | FatalError | ServiceUnavailable | RequestTimeout
+        )
+    }
+
+    /// Slack documents that after these "some aspect of the operation" may have succeeded.
+    fn may_have_succeeded(&self) -> bool {
+        matches!(self, Self::InternalError | Self::FatalError)
+    }
+
+    /// What a person does about it.
+    pub fn fix_hint(&self) -> &'static str {
+        use SlackErrorCode::*;
+        match self {
+            ChannelNotFound => {
+                "check the channel ID in the configuration (right-click the channel > Copy link; \
+                 the ID starts with C or G); for a private channel, invite the app first with \
+                 /invite @orgpulse"
+            }
+            NotInChannel => "invite the app to the channel with /invite @orgpulse",
+            IsArchived => "the channel is archived: unarchive it or change the row's ChannelIds",
+            InvalidAuth | NotAuthed => {
+                "the bot token is missing or wrong: store the app's Bot User OAuth Token \
+                 (xoxb-…) in the Slack token secret"
+            }
+            TokenRevoked | TokenExpired | AccountInactive => {
+                "the bot token no longer works (app uninstalled or token revoked): reinstall \
+                 the app and store the new Bot User OAuth Token in the Slack token secret"
+            }
+            MissingScope => {
+                "the app lacks a scope: add chat:write (and channels:history, groups:history \
+                 for delivery checks) under OAuth & Permissions, then reinstall the app"
+            }
+            NoPermission | RestrictedAction | TeamAccessNotGranted => {
+                "the workspace does not let the app post there: ask a Slack admin to allow the \
+                 app in that channel or workspace"
+            }
+            MsgTooLong | MsgBlocksTooLong | InvalidBlocks | NoText => {
+                "Slack rejected the message layout: this is an orgpulse bug, please report it \
+                 with the account and date"
+            }
+            InvalidMetadataFormat | InvalidMetadataSchema | MetadataTooLarge => {
+                "Slack rejected the message metadata: this is an orgpulse bug, please report it"
+            }
+            InvalidArguments | InvalidCursor => {
+                "Slack rejected the request: this is an orgpulse bug, please report it"
+            }
+            Ratelimited => "Slack is rate limiting this app: the run retries later",
+            InternalError | FatalError | ServiceUnavailable | RequestTimeout => {
+                "Slack had a transient problem: the run retries; check https://slack-status.com \
+                 if it persists"
+            }
+            Other(_) => "see the error's description in Slack's API documentation for this method",
+        }
+    }
+}
+
+impl fmt::Display for SlackErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SlackError {
+    #[error("Slack {method} failed with `{code}`{detail}: {}", code.fix_hint())]
+    Api {
+        method: &'static str,
+        code: SlackErrorCode,
+        /// Extra facts Slack gave: the scope needed, block errors.
+        detail: String,
+    },
+    #[error(
+        "Slack {method} is rate limited for {retry_after:?}, longer than this client waits: \
+         retry the delivery later"
+    )]
+    RateLimited {
+        method: &'static str,
+        retry_after: Duration,
+    },
+    #[error(
+        "Slack {method} answered HTTP {status} after {attempts} attempt(s): Slack is having \
+         trouble; the run retries; check https://slack-status.com if it persists"
+    )]
+    Server {
+        method: &'static str,
+        status: u16,
+        attempts: u32,
+    },
+    #[error(
+        "Slack {method} could not be reached after {attempts} attempt(s): {reason}; check the \
+         network path to {base_url} (NAT gateway or VPC endpoint for a Lambda in a VPC)"
+    )]
+    Network {
+        method: &'static str,
+        reason: String,
+        attempts: u32,
+        base_url: String,
+    },
+    #[error(
+        "Slack {method} may have delivered the message but no answer came back ({reason}), \
+         and the channel history could not be checked ({check}): look in the channel before \
+         sending again; give the app channels:history and groups:history so it can check itself"
+    )]
+    Ambiguous {
+        method: &'static str,
+        reason: String,
+        check: String,
+    },
+    #[error(
+        "the channel history since the first attempt is longer than {pages} pages, so an \
+         earlier delivery cannot be ruled out: look in the channel before sending again"
+    )]
+    HistoryTooLong { pages: u32 },
+    #[error("message not sent: {0}; this is an orgpulse rendering bug, please report it")]
+    Limits(#[from] LimitViolations),
+    #[error(
+        "Slack {method} answered HTTP {status} with something that is not a Slack API \
+         response ({detail}): check SLACK_API_URL ({base_url})"
+    )]
+    InvalidResponse {
+        method: &'static str,
+        status: u16,
+        detail: String,
+        base_url: String,
+    },
+    #[error("cannot build the Slack HTTP client: {0}")]
+    Setup(String),
+}
+
+impl SlackError {
+    /// Whether trying again later can succeed without anyone changing anything.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::Api { code, .. } => code.is_retryable(),
+            Self::RateLimited { .. } | Self::Server { .. } | Self::Network { .. } => true,
+            // Retrying blindly could post twice; a later run re-checks the history first.
+            Self::Ambiguous { .. } | Self::HistoryTooLong { .. } => true,
+            Self::Limits(_) | Self::InvalidResponse { .. } | Self::Setup(_) => false,
+        }
+    }
+
+    /// A stable short name for reports and summaries: Slack's code, or the kind of failure.
+    pub fn code(&self) -> &str {
+        match self {
+            Self::Api { code, .. } => code.as_str(),
+            Self::RateLimited { .. } => "ratelimited",
+            Self::Server { .. } => "server_error",
+            Self::Network { .. } => "network_error",
+            Self::Ambiguous { .. } => "delivery_unknown",
+            Self::HistoryTooLong { .. } => "history_too_long",
+            Self::Limits(_) => "message_over_limits",
+            Self::InvalidResponse { .. } => "invalid_response",
+            Self::Setup(_) => "client_setup",
+        }
+    }
+}
+
+/// A message Slack has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    pub channel: String,
+    /// The message's `ts`, its ID within the channel.
+    pub ts: String,
+    /// The message was found in the channel's history from an earlier attempt whose answer was
+    /// lost, and was not sent again.
+    pub found_earlier: bool,
+}
+
+pub struct SlackClient {
+    http: reqwest::Client,
+    token: SlackToken,
+    config: SlackClientConfig,
+}
+
+impl fmt::Debug for SlackClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SlackClient")
+            .field("token", &self.token)
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+/// One failed attempt, and what it means for the next one.
+struct Failure {
+    error: SlackError,
+    retry: Retry,
+    /// The request may have taken effect (the answer, not the request, was lost).
+    maybe_applied: bool,
+}
+
+enum Retry {
+    No,
+    /// Backoff with jitter.
+    Backoff,
+    /// Slack said when.
+    After(Duration),
+}
+
+enum Request<'a> {
+    PostJson(&'a [u8]),
+    Get(&'a [(&'static str, String)]),
+}
+
+impl SlackClient {
+    pub fn new(token: SlackToken, config: SlackClientConfig) -> Result<Self, SlackError> {
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .connect_timeout(config.request_timeout)
+            .user_agent(concat!("orgpulse/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SlackError::Setup(e.to_string()))?;
+        Ok(Self {
+            http,
+            token,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &SlackClientConfig {
+        &self.config
+    }
+
+    /// Posts a message after checking it against Slack's limits. Retries what is worth
+    /// retrying; never posts twice when the message carries a delivery key (see module docs).
+    pub async fn post_message(&self, message: &PostMessage) -> Result<Posted, SlackError> {
+        const METHOD: &str = "chat.postMessage";
+        limits::check(message)?;
+        let body = serde_json::to_vec(message).map_err(|e| SlackError::Setup(e.to_string()))?;
+        let channel = message.channel.0.as_str();
+        let delivery_key = delivery_key_of(message);
+        // Slack's clock and ours differ a little; look a minute further back.
+        let since = SystemTime::now() - Duration::from_secs(60);
+
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let failure = match self.send(METHOD, Request::PostJson(&body), attempt).await {
+                Ok(response) => {
+                    let posted: PostResponse =
+                        serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
+                    return Ok(Posted {
+                        channel: posted.channel.unwrap_or_else(|| channel.to_string()),
+                        ts: posted.ts,
+                        found_earlier: false,
+                    });
+                }
+                Err(failure) => failure,
+            };
+            let last_attempt = attempt >= self.config.max_attempts;
+            if failure.maybe_applied {
+                let reason = failure.error.to_string();
+                let Some(key) = delivery_key else {
+                    return Err(SlackError::Ambiguous {
+                        method: METHOD,
+                        reason,
+                        check: "the message has no delivery key to look for".into(),
+                    });
+                };
+                match self.find_delivery(channel, key, since).await {
+                    Ok(Some(ts)) => {
+                        tracing::info!(
+                            channel,
+                            ts,
+                            "found the earlier delivery; not sending again"
+                        );
+                        return Ok(Posted {
+                            channel: channel.to_string(),
+                            ts,
+                            found_earlier: true,
+                        });
+                    }
+                    Ok(None) => {}
+                    Err(check) => {
+                        return Err(SlackError::Ambiguous {
+                            method: METHOD,
+                            reason,
+                            check: check.to_string(),
+                        })
+                    }
+                }
+            }
+            if last_attempt {
+                return Err(failure.error);
+            }
+            self.wait_before_retry(METHOD, attempt, failure).await?;
+        }
+    }
+
+    /// The `ts` of a message this product posted to `channel` with `delivery_key` in its
+    /// metadata, at or after `since`; `None` when there is none. Needs `channels:history`
+    /// (public) or `groups:history` (private channels).
+    pub async fn find_delivery(
+        &self,
+        channel: &str,
+        delivery_key: &str,
+        since: SystemTime,
+    ) -> Result<Option<String>, SlackError> {
+        const METHOD: &str = "conversations.history";
+        let oldest = since
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_secs()
+            .to_string();
+        let mut cursor: Option<String> = None;
+        for _ in 0..self.config.max_history_pages {
+            let mut query = vec![
+                ("channel", channel.to_string()),
+                ("oldest", oldest.clone()),
+                ("include_all_metadata", "true".to_string()),
+                ("limit", "200".to_string()),
+            ];
+            if let Some(cursor) = &cursor {
+                query.push(("cursor", cursor.clone()));
+            }
+            let response = self.call(METHOD, Request::Get(&query)).await?;
+            let page: HistoryResponse =
+                serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
+            if let Some(found) = page.messages.iter().find(|m| m.carries(delivery_key)) {
+                return Ok(Some(found.ts.clone()));
+            }
+            cursor = page
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .filter(|c| !c.is_empty());
+            if cursor.is_none() {
+                return Ok(None);
+            }
+        }
+        Err(SlackError::HistoryTooLong {
+            pages: self.config.max_history_pages,
+        })
+    }
+
+    /// A read-only call with retries (reads are always safe to repeat).
+    async fn call(&self, method: &'static str, request: Request<'_>) -> Result<Value, SlackError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let request = match &request {
+                Request::PostJson(body) => Request::PostJson(body),
+                Request::Get(query) => Request::Get(query),
+            };
+            match self.send(method, request, attempt).await {
+                Ok(response) => return Ok(response),
+                Err(failure) if attempt >= self.config.max_attempts => return Err(failure.error),
+                Err(failure) => self.wait_before_retry(method, attempt, failure).await?,
+            }
+        }
+    }
+
+    async fn wait_before_retry(
+        &self,
+        method: &'static str,
+        attempt: u32,
+        failure: Failure,
+    ) -> Result<(), SlackError> {
+        let wait = match failure.retry {
+            Retry::No => return Err(failure.error),
+            Retry::After(wait) if wait > self.config.max_retry_after => {
+                return Err(SlackError::RateLimited {
+                    method,
+                    retry_after: wait,
+                })
+            }
+            Retry::After(wait) => wait,
+            Retry::Backoff => self.backoff(attempt),
+        };
+        tracing::warn!(
+            method,
+            attempt,
+            error = failure.error.code(),
+            wait_ms = wait.as_millis() as u64,
+            "retrying Slack call"
+        );
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
+    /// Full jitter: uniformly random in `[0, min(max, base * 2^(attempt-1))]`.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exponential = self
+            .config
+            .backoff_base
+            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
+        let ceiling = exponential.min(self.config.backoff_max);
+        let millis = ceiling.as_millis().min(u64::MAX as u128) as u64;
+        Duration::from_millis(fastrand::u64(0..=millis))
+    }
+
+    /// One HTTP exchange, classified.
+    async fn send(
+        &self,
+        method: &'static str,
+        request: Request<'_>,
+        attempt: u32,
+    ) -> Result<Value, Failure> {
+        let url = format!("{}/{method}", self.config.base_url.trim_end_matches('/'));
+        let builder = match request {
+            Request::PostJson(body) => self
+                .http
+                .post(&url)
+                .header(CONTENT_TYPE, "application/json; charset=utf-8")
+                .body(body.to_vec()),
+            Request::Get(query) => self.http.get(&url).query(query),
+        };
+        let response = builder
+            .header(AUTHORIZATION, format!("Bearer {}", self.token.expose()))
+            .send()
+            .await
+            .map_err(|e| self.network_failure(method, e, attempt))?;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.network_failure(method, e, attempt))?;
+
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            let retry_after = retry_after(&headers);
+            return Err(Failure {
+                error: SlackError::RateLimited {
+                    method,
+                    retry_after: retry_after.unwrap_or_default(),
+                },
+                retry: retry_after.map_or(Retry::Backoff, Retry::After),
+                maybe_applied: false,
+            });
+        }
+        let parsed: Option<ApiResponse> = serde_json::from_slice(&body).ok();
+        if status.is_server_error() {
+            // A 5xx may still carry Slack's code (e.g. service_unavailable).
+            let code = parsed
+                .and_then(|p| p.error)
+                .map(|c| SlackErrorCode::parse(&c));
+            return Err(Failure {
+                maybe_applied: code.as_ref().is_none_or(|c| c.may_have_succeeded()),
+                error: SlackError::Server {
+                    method,
+                    status: status.as_u16(),
+                    attempts: attempt,
+                },
+                retry: Retry::Backoff,
+            });
+        }
+        let Some(parsed) = parsed else {
+            return Err(Failure {
+                error: SlackError::InvalidResponse {
+                    method,
+                    status: status.as_u16(),
+                    detail: format!("{} bytes, not JSON", body.len()),
+                    base_url: self.config.base_url.clone(),
+                },
+                retry: Retry::No,
+                maybe_applied: false,
+            });
+        };
+        if parsed.ok {
+            return serde_json::from_slice(&body).map_err(|e| Failure {
+                error: self.invalid(method, e),
+                retry: Retry::No,
+                maybe_applied: false,
+            });
+        }
+        let code = SlackErrorCode::parse(parsed.error.as_deref().unwrap_or("unknown_error"));
+        let retry = if code == SlackErrorCode::Ratelimited {
+            retry_after(&headers).map_or(Retry::Backoff, Retry::After)
+        } else if code.is_retryable() {
+            Retry::Backoff
+        } else {
+            Retry::No
+        };
+        Err(Failure {
+            maybe_applied: code.may_have_succeeded(),
+            error: SlackError::Api {
+                method,
+                detail: parsed.detail(),
+                code,
+            },
+            retry,
+        })
+    }
+
+    fn network_failure(
+        &self,
+        method: &'static str,
+        error: reqwest::Error,
+        attempts: u32,
+    ) -> Failure {
+        // Refused or unresolvable connections never reached Slack; anything later might have.
+        let never_sent = error.is_connect() && !error.is_timeout();
+        let reason = if error.is_timeout() {
+            format!("no answer within {:?}", self.config.request_timeout)
+        } else {
+            // Without the URL: it adds nothing the message does not say.
+            error.without_url().to_string()
+        };
+        Failure {
+            error: SlackError::Network {
+                method,
+                reason,
+                attempts,
+                base_url: self.config.base_url.clone(),
+            },
+            retry: Retry::Backoff,
+            maybe_applied: !never_sent,
+        }
+    }
+
+    fn invalid(&self, method: &'static str, error: serde_json::Error) -> SlackError {
+        SlackError::InvalidResponse {
+            method,
+            status: 200,
+            detail: error.to_string(),
+            base_url: self.config.base_url.clone(),
+        }
+    }
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let seconds: u64 = headers
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds))
+}
+
+/// The envelope every Web API answer shares.
+#[derive(Deserialize)]
+struct ApiResponse {
+    ok: bool,
+    error: Option<String>,
+    /// missing_scope: which scope.
+    needed: Option<String>,
+    response_metadata: Option<ResponseMetadata>,
+}
+
+impl ApiResponse {
+    fn detail(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(needed) = &self.needed {
+            parts.push(format!("needed scope: {needed}"));
+        }
+        if let Some(messages) = self.response_metadata.as_ref().map(|m| &m.messages) {
+            parts.extend(messages.iter().take(5).cloned());
+        }
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join("; "))
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ResponseMetadata {
+    #[serde(default)]
+    messages: Vec<String>,
+    next_cursor: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct PostResponse {
+    channel: Option<String>,
+    ts: String,
+}
+
+/// Read leniently: only what the delivery check needs, so unusual messages in the channel
+/// never break it.
+#[derive(Deserialize)]
+struct HistoryResponse {
+    #[serde(default)]
+    messages: Vec<HistoryMessage>,
+    response_metadata: Option<ResponseMetadata>,
+}
+
+#[derive(Deserialize)]
+struct HistoryMessage {
+    ts: String,
+    metadata: Option<HistoryMetadata>,
+}
+
+#[derive(Deserialize)]
+struct HistoryMetadata {
+    event_type: Option<String>,
+    event_payload: Option<Value>,
+}
+
+impl HistoryMessage {
+    fn carries(&self, delivery_key: &str) -> bool {
+        let Some(metadata) = &self.metadata else {
+            return false;
+        };
+        metadata.event_type.as_deref() == Some(REPORT_EVENT_TYPE)
+            && metadata
+                .event_payload
+                .as_ref()
+                .and_then(|p| p.get(DELIVERY_KEY_FIELD))
+                .and_then(Value::as_str)
+                == Some(delivery_key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_is_never_printed() {
+        let token = SlackToken::new("xoxb-secret-value");
+        assert_eq!(format!("{token:?}"), "SlackToken(redacted)");
+        let client = SlackClient::new(token, SlackClientConfig::default()).unwrap();
+        assert!(!format!("{client:?}").contains("secret"));
+    }
+
+    #[test]
+    fn codes_round_trip_and_classify() {
+        for code in [
+            "channel_not_found",
+            "not_in_channel",
+            "invalid_auth",
+            "token_revoked",
+            "account_inactive",
+            "missing_scope",
+            "msg_too_long",
+            "invalid_blocks",
+            "is_archived",
+        ] {
+            let parsed = SlackErrorCode::parse(code);
+            assert_eq!(parsed.as_str(), code);
+            assert!(!parsed.is_retryable(), "{code}");
+        }
+        for code in [
+            "ratelimited",
+            "internal_error",
+            "fatal_error",
+            "service_unavailable",
+            "request_timeout",
+        ] {
+            assert!(SlackErrorCode::parse(code).is_retryable(), "{code}");
+        }
+        assert_eq!(
+            SlackErrorCode::parse("something_new"),
+            SlackErrorCode::Other("something_new".into())
+        );
+        assert!(!SlackErrorCode::parse("something_new").is_retryable());
+    }
+
+    #[test]
+    fn errors_say_how_to_fix_them() {
+        let error = SlackError::Api {
+            method: "chat.postMessage",
+            code: SlackErrorCode::NotInChannel,
+            detail: String::new(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "Slack chat.postMessage failed with `not_in_channel`: invite the app to the channel \
+             with /invite @orgpulse"
+        );
+        assert!(!error.is_retryable());
+        assert_eq!(error.code(), "not_in_channel");
+    }
+
+    #[test]
+    fn backoff_is_bounded_full_jitter() {
+        let config = SlackClientConfig {
+            backoff_base: Duration::from_millis(100),
+            backoff_max: Duration::from_millis(350),
+            ..SlackClientConfig::default()
+        };
+        let client = SlackClient::new(SlackToken::new("t"), config).unwrap();
+        for attempt in 1..=10 {
+            let ceiling = (100u64 << (attempt - 1).min(20)).min(350);
+            for _ in 0..50 {
+                assert!(client.backoff(attempt) <= Duration::from_millis(ceiling));
+            }
+        }
+        let spread: std::collections::BTreeSet<_> = (0..50).map(|_| client.backoff(5)).collect();
+        assert!(spread.len() > 10, "jitter spreads retries");
+    }
+}

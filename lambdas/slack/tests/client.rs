@@ -1,0 +1,427 @@
+//! The Slack client against a scripted local Slack: success, 429 + Retry-After, permanent and
+//! retryable `ok:false`, timeouts, lost answers found in the channel history, limits.
+
+#[path = "support/fixtures.rs"]
+#[allow(dead_code)]
+mod fixtures;
+#[path = "support/stub.rs"]
+mod stub;
+
+use std::time::{Duration, Instant, SystemTime};
+
+use orgpulse_config::ChannelId;
+use orgpulse_slack::client::{Posted, SLACK_API_URL_ENV};
+use orgpulse_slack::{
+    render_report, PostMessage, SlackClient, SlackClientConfig, SlackError, SlackErrorCode,
+    SlackToken,
+};
+use serde_json::json;
+use stub::{SlackStub, StubResponse};
+
+const TOKEN: &str = "xoxb-test-token-never-shown";
+const POST: &str = "chat.postMessage";
+const HISTORY: &str = "conversations.history";
+const KEY: &str = "123456789012/DAILY/2024-05-14/C0123456789";
+
+fn client(stub: &SlackStub) -> SlackClient {
+    SlackClient::new(
+        SlackToken::new(TOKEN),
+        SlackClientConfig {
+            base_url: stub.base_url.clone(),
+            request_timeout: Duration::from_millis(300),
+            max_attempts: 4,
+            backoff_base: Duration::from_millis(5),
+            backoff_max: Duration::from_millis(20),
+            max_retry_after: Duration::from_secs(5),
+            max_history_pages: 3,
+        },
+    )
+    .unwrap()
+}
+
+fn message() -> PostMessage {
+    render_report(
+        &fixtures::daily_usd(),
+        &ChannelId("C0123456789".into()),
+        KEY,
+    )
+}
+
+fn posted_ok(ts: &str) -> StubResponse {
+    StubResponse::ok(json!({"ok": true, "channel": "C0123456789", "ts": ts, "message": {}}))
+}
+
+fn history(messages: serde_json::Value, next_cursor: &str) -> StubResponse {
+    StubResponse::ok(json!({
+        "ok": true, "messages": messages, "has_more": !next_cursor.is_empty(),
+        "response_metadata": {"next_cursor": next_cursor}
+    }))
+}
+
+fn our_message(ts: &str, key: &str) -> serde_json::Value {
+    json!({"type": "message", "ts": ts, "text": "…",
+           "metadata": {"event_type": "orgpulse_report", "event_payload": {"delivery_key": key}}})
+}
+
+fn assert_token_hidden(error: &SlackError) {
+    assert!(!error.to_string().contains(TOKEN), "{error}");
+    assert!(!format!("{error:?}").contains(TOKEN), "{error:?}");
+}
+
+#[tokio::test]
+async fn posts_the_message_with_the_bot_token() {
+    let stub = SlackStub::start().await;
+    stub.script(POST, vec![posted_ok("1715700000.000100")]);
+    let message = message();
+
+    let posted = client(&stub).post_message(&message).await.unwrap();
+
+    assert_eq!(
+        posted,
+        Posted {
+            channel: "C0123456789".into(),
+            ts: "1715700000.000100".into(),
+            found_earlier: false
+        }
+    );
+    let requests = stub.requests(POST);
+    assert_eq!(requests.len(), 1);
+    let request = &requests[0];
+    assert_eq!(request.http_method, "POST");
+    assert_eq!(request.target, "/api/chat.postMessage");
+    assert_eq!(
+        request.header("authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
+    assert_eq!(
+        request.header("content-type"),
+        Some("application/json; charset=utf-8")
+    );
+    assert_eq!(request.json(), serde_json::to_value(&message).unwrap());
+}
+
+#[tokio::test]
+async fn waits_for_retry_after_on_429() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        POST,
+        vec![
+            StubResponse::slack_error("ratelimited")
+                .header("Retry-After", "1")
+                .with_status(429),
+            posted_ok("1.000200"),
+        ],
+    );
+    let started = Instant::now();
+    let posted = client(&stub).post_message(&message()).await.unwrap();
+    assert_eq!(posted.ts, "1.000200");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured"
+    );
+    assert_eq!(stub.requests(POST).len(), 2);
+    // Nothing was posted by the limited call: no history check needed.
+    assert_eq!(stub.requests(HISTORY).len(), 0);
+}
+
+#[tokio::test]
+async fn a_retry_after_beyond_the_cap_is_handed_back() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        POST,
+        vec![StubResponse::slack_error("ratelimited")
+            .header("Retry-After", "120")
+            .with_status(429)],
+    );
+    let error = client(&stub).post_message(&message()).await.unwrap_err();
+    assert!(
+        matches!(error, SlackError::RateLimited { retry_after, .. } if retry_after == Duration::from_secs(120)),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert_eq!(
+        stub.requests(POST).len(),
+        1,
+        "no sleeping through two minutes"
+    );
+}
+
+#[tokio::test]
+async fn permanent_errors_are_reported_once_with_the_fix() {
+    for (code, hint) in [
+        ("channel_not_found", "check the channel ID"),
+        ("not_in_channel", "/invite @orgpulse"),
+        ("invalid_auth", "Bot User OAuth Token"),
+        ("token_revoked", "reinstall the app"),
+        ("is_archived", "unarchive"),
+    ] {
+        let stub = SlackStub::start().await;
+        stub.script(POST, vec![StubResponse::slack_error(code)]);
+        let error = client(&stub).post_message(&message()).await.unwrap_err();
+        assert!(
+            matches!(&error, SlackError::Api { code: c, .. } if c.as_str() == code),
+            "{error:?}"
+        );
+        assert!(!error.is_retryable(), "{code}");
+        assert_eq!(error.code(), code);
+        assert!(error.to_string().contains(hint), "{code}: {error}");
+        assert_eq!(stub.requests(POST).len(), 1, "{code} is not retried");
+        assert_token_hidden(&error);
+    }
+}
+
+#[tokio::test]
+async fn missing_scope_names_the_scope() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        POST,
+        vec![StubResponse::ok(
+            json!({"ok": false, "error": "missing_scope", "needed": "chat:write", "provided": "users:read"}),
+        )],
+    );
+    let error = client(&stub).post_message(&message()).await.unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "Slack chat.postMessage failed with `missing_scope` (needed scope: chat:write): the app \
+         lacks a scope: add chat:write (and channels:history, groups:history for delivery \
+         checks) under OAuth & Permissions, then reinstall the app"
+    );
+}
+
+#[tokio::test]
+async fn transient_slack_errors_are_retried() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        POST,
+        vec![
+            StubResponse::slack_error("service_unavailable"),
+            StubResponse::slack_error("request_timeout"),
+            posted_ok("1.000300"),
+        ],
+    );
+    let posted = client(&stub).post_message(&message()).await.unwrap();
+    assert_eq!(posted.ts, "1.000300");
+    assert_eq!(stub.requests(POST).len(), 3);
+    assert_eq!(stub.requests(HISTORY).len(), 0, "these never post anything");
+}
+
+#[tokio::test]
+async fn internal_error_checks_the_history_before_posting_again() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        POST,
+        vec![
+            StubResponse::slack_error("internal_error"),
+            posted_ok("1.000400"),
+        ],
+    );
+    stub.script(
+        HISTORY,
+        vec![history(json!([our_message("0.9", "another-key")]), "")],
+    );
+    let posted = client(&stub).post_message(&message()).await.unwrap();
+    assert_eq!(posted.ts, "1.000400");
+    assert!(!posted.found_earlier);
+    assert_eq!(stub.requests(POST).len(), 2);
+    let check = &stub.requests(HISTORY)[0];
+    assert_eq!(check.http_method, "GET");
+    assert!(
+        check.target.contains("channel=C0123456789"),
+        "{}",
+        check.target
+    );
+    assert!(
+        check.target.contains("include_all_metadata=true"),
+        "{}",
+        check.target
+    );
+    assert!(check.target.contains("oldest="), "{}", check.target);
+    assert_eq!(
+        check.header("authorization"),
+        Some(&*format!("Bearer {TOKEN}"))
+    );
+}
+
+#[tokio::test]
+async fn a_lost_answer_is_found_in_the_history_instead_of_posting_twice() {
+    let stub = SlackStub::start().await;
+    // Slack got the message but the answer never arrived in time.
+    stub.script(
+        POST,
+        vec![posted_ok("1.000500").delayed(Duration::from_secs(2))],
+    );
+    stub.script(
+        HISTORY,
+        vec![history(json!([our_message("1.000500", KEY)]), "")],
+    );
+    let posted = client(&stub).post_message(&message()).await.unwrap();
+    assert_eq!(
+        posted,
+        Posted {
+            channel: "C0123456789".into(),
+            ts: "1.000500".into(),
+            found_earlier: true
+        }
+    );
+    assert_eq!(stub.requests(POST).len(), 1);
+}
+
+#[tokio::test]
+async fn a_timeout_that_cannot_be_checked_is_reported_as_ambiguous() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        POST,
+        vec![posted_ok("1.000600").delayed(Duration::from_secs(2))],
+    );
+    stub.script(
+        HISTORY,
+        vec![StubResponse::ok(
+            json!({"ok": false, "error": "missing_scope", "needed": "channels:history"}),
+        )],
+    );
+    let error = client(&stub).post_message(&message()).await.unwrap_err();
+    assert!(matches!(error, SlackError::Ambiguous { .. }), "{error:?}");
+    assert_eq!(error.code(), "delivery_unknown");
+    let text = error.to_string();
+    assert!(text.contains("no answer within 300ms"), "{text}");
+    assert!(text.contains("needed scope: channels:history"), "{text}");
+    assert_eq!(stub.requests(POST).len(), 1, "never re-sent blindly");
+    assert_token_hidden(&error);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_a_bounded_number_of_times() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        POST,
+        (0..4)
+            .map(|_| StubResponse::json(503, json!({"ok": false})))
+            .collect(),
+    );
+    stub.script(HISTORY, (0..4).map(|_| history(json!([]), "")).collect());
+    let error = client(&stub).post_message(&message()).await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SlackError::Server {
+                status: 503,
+                attempts: 4,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert_eq!(stub.requests(POST).len(), 4);
+    assert_eq!(
+        stub.requests(HISTORY).len(),
+        4,
+        "each unclear attempt was checked"
+    );
+}
+
+#[tokio::test]
+async fn a_message_over_slack_limits_is_never_sent() {
+    let stub = SlackStub::start().await;
+    let mut message = message();
+    let blocks = message.content.blocks.as_mut().unwrap();
+    let divider = blocks
+        .iter()
+        .find(|b| matches!(b, slack_morphism::prelude::SlackBlock::Divider(_)))
+        .unwrap()
+        .clone();
+    blocks.extend(std::iter::repeat_n(divider, 50));
+    let error = client(&stub).post_message(&message).await.unwrap_err();
+    assert!(matches!(error, SlackError::Limits(_)), "{error:?}");
+    assert!(error.to_string().contains("number of blocks"), "{error}");
+    assert!(!error.is_retryable());
+    assert!(stub.requests(POST).is_empty());
+}
+
+#[tokio::test]
+async fn the_history_check_reads_every_page_up_to_the_bound() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        HISTORY,
+        vec![
+            history(json!([{"ts": "3.0", "text": "no metadata"}]), "page2"),
+            history(json!([our_message("2.0", KEY)]), ""),
+        ],
+    );
+    let client = client(&stub);
+    let since = SystemTime::now() - Duration::from_secs(600);
+    let found = client
+        .find_delivery("C0123456789", KEY, since)
+        .await
+        .unwrap();
+    assert_eq!(found.as_deref(), Some("2.0"));
+    let requests = stub.requests(HISTORY);
+    assert_eq!(requests.len(), 2);
+    assert!(
+        requests[1].target.contains("cursor=page2"),
+        "{}",
+        requests[1].target
+    );
+
+    // Longer than the bound: an earlier delivery cannot be ruled out.
+    stub.script(
+        HISTORY,
+        (0..3)
+            .map(|i| history(json!([]), &format!("c{i}")))
+            .collect(),
+    );
+    let error = client
+        .find_delivery("C0123456789", KEY, since)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, SlackError::HistoryTooLong { pages: 3 }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_slack_is_a_network_error() {
+    // Bind and drop a listener: nothing listens on that port any more.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let client = SlackClient::new(
+        SlackToken::new(TOKEN),
+        SlackClientConfig {
+            base_url: format!("http://127.0.0.1:{port}/api"),
+            backoff_base: Duration::from_millis(1),
+            backoff_max: Duration::from_millis(5),
+            ..SlackClientConfig::default()
+        },
+    )
+    .unwrap();
+    let error = client.post_message(&message()).await.unwrap_err();
+    assert!(
+        matches!(error, SlackError::Network { attempts: 4, .. }),
+        "refused connections never reached Slack, so they are retried: {error:?}"
+    );
+    assert!(error.is_retryable());
+    assert_token_hidden(&error);
+}
+
+#[test]
+fn the_base_url_comes_from_slack_api_url() {
+    assert_eq!(
+        SlackClientConfig::default().base_url,
+        "https://slack.com/api"
+    );
+    // The only test in this binary that touches the environment.
+    std::env::set_var(SLACK_API_URL_ENV, "http://127.0.0.1:9999/api");
+    assert_eq!(
+        SlackClientConfig::from_env().base_url,
+        "http://127.0.0.1:9999/api"
+    );
+    std::env::remove_var(SLACK_API_URL_ENV);
+    assert_eq!(
+        SlackErrorCode::parse("not_in_channel").fix_hint(),
+        "invite the app to the channel with /invite @orgpulse"
+    );
+}
