@@ -136,6 +136,17 @@ fn blocks(view: &ReportView, shown_services: usize) -> Vec<SlackBlock> {
         );
     } else {
         blocks.push(mrkdwn_section(headline(view)).into());
+        if let Some(trend) = &view.trend {
+            blocks.push(
+                SlackContextBlock::new(vec![mrkdwn(format!(
+                    "`{}`  {}",
+                    trend.sparkline,
+                    trend.caption()
+                ))
+                .into()])
+                .into(),
+            );
+        }
         if let Some(month) = &view.month {
             blocks.push(month_fields(month).into());
         }

@@ -39,6 +39,9 @@ pub fn render_text(report: &CostReport) -> String {
             out.push("Credits and refunds are larger than usage in this period.".into());
         }
         out.extend(view.alerts.iter().map(|a| format!("🚨 Alert: {a}")));
+        if let Some(trend) = &view.trend {
+            out.push(format!("{}  {}", trend.sparkline, trend.caption()));
+        }
 
         if let Some(month) = &view.month {
             out.push(String::new());

@@ -8,6 +8,7 @@
 use chrono::{Datelike, NaiveDate};
 use orgpulse_config::{CurrencyCode, Granularity, TagFilter, TagMatch};
 use orgpulse_cost::{AlertReason, Change, CostReport, Period, ProjectionMethod};
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
 use crate::money;
@@ -34,6 +35,8 @@ pub struct ReportView {
     /// Credits and refunds larger than usage: the total is negative.
     pub credits_exceed_usage: bool,
     pub month: Option<MonthView>,
+    /// The daily totals as a sparkline, with their range.
+    pub trend: Option<Trend>,
     pub services: Vec<Row>,
     pub other: Option<Row>,
     pub credits: Option<Row>,
@@ -57,6 +60,23 @@ pub struct Comparison {
 impl Comparison {
     pub fn line(&self) -> String {
         format!("{} {} {}", self.arrow, self.delta, self.against)
+    }
+}
+
+/// "▁▂▃▅▇█", one character per day, lowest to highest.
+pub struct Trend {
+    pub days: usize,
+    pub sparkline: String,
+    pub low: String,
+    pub high: String,
+}
+
+impl Trend {
+    pub fn caption(&self) -> String {
+        format!(
+            "last {} days, low {} · high {}",
+            self.days, self.low, self.high
+        )
     }
 }
 
@@ -136,6 +156,7 @@ impl ReportView {
                 .collect(),
             credits_exceed_usage: report.total < Decimal::ZERO,
             month: month_view(report),
+            trend: (!report.no_data).then(|| trend(report)).flatten(),
             services: report
                 .services
                 .iter()
@@ -310,6 +331,39 @@ fn month_view(report: &CostReport) -> Option<MonthView> {
             ProjectionMethod::RunRate => "from the recent daily run rate",
             ProjectionMethod::CostExplorerForecast => "Cost Explorer forecast",
         },
+    })
+}
+
+const SPARK_LEVELS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+fn trend(report: &CostReport) -> Option<Trend> {
+    if report.trend.len() < 2 {
+        return None;
+    }
+    let amounts: Vec<Decimal> = report.trend.iter().map(|p| p.amount).collect();
+    let low = amounts.iter().copied().min()?;
+    let high = amounts.iter().copied().max()?;
+    let span = high - low;
+    let top = Decimal::from(SPARK_LEVELS.len() - 1);
+    let sparkline = amounts
+        .iter()
+        .map(|amount| {
+            let level = if span.is_zero() {
+                0
+            } else {
+                ((amount - low) / span * top)
+                    .round()
+                    .to_usize()
+                    .unwrap_or(0)
+            };
+            SPARK_LEVELS[level.min(SPARK_LEVELS.len() - 1)]
+        })
+        .collect();
+    Some(Trend {
+        days: amounts.len(),
+        sparkline,
+        low: money::amount(low, &report.currency),
+        high: money::amount(high, &report.currency),
     })
 }
 
