@@ -9,7 +9,7 @@ pub mod render;
 pub mod text;
 mod view;
 
-pub use client::{SlackClient, SlackClientConfig, SlackError, SlackErrorCode, SlackToken};
+pub use client::{Posted, SlackClient, SlackClientConfig, SlackError, SlackErrorCode, SlackToken};
 pub use limits::{check as check_limits, LimitViolations, Violation};
-pub use render::{delivery_key_of, render_report, PostMessage, REPORT_EVENT_TYPE};
+pub use render::{delivery_key, delivery_key_of, render_report, PostMessage, REPORT_EVENT_TYPE};
 pub use text::render_text;

@@ -67,6 +67,18 @@ pub fn render_report(report: &CostReport, channel: &ChannelId, delivery_key: &st
         .with_unfurl_media(false)
 }
 
+/// The idempotency key of one delivery: at most one message per account, report kind, period
+/// and channel. `123456789012/DAILY/2024-05-14/C0123456789`.
+pub fn delivery_key(report: &CostReport, channel: &ChannelId) -> String {
+    format!(
+        "{}/{}/{}/{}",
+        report.account_id,
+        report.kind.as_str(),
+        report.period.start,
+        channel
+    )
+}
+
 /// The delivery key a rendered message carries, if any.
 pub fn delivery_key_of(message: &PostMessage) -> Option<&str> {
     message

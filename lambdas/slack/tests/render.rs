@@ -6,7 +6,9 @@ mod fixtures;
 
 use orgpulse_config::ChannelId;
 use orgpulse_cost::CostReport;
-use orgpulse_slack::{check_limits, delivery_key_of, render_report, render_text, PostMessage};
+use orgpulse_slack::{
+    check_limits, delivery_key, delivery_key_of, render_report, render_text, PostMessage,
+};
 use serde_json::Value;
 
 fn render(report: &CostReport) -> PostMessage {
@@ -180,6 +182,10 @@ fn two_hundred_services_degrade_to_what_fits() {
 fn metadata_identifies_the_delivery() {
     let report = fixtures::daily_usd();
     let message = render(&report);
+    assert_eq!(
+        delivery_key(&report, &ChannelId("C0123456789".into())),
+        "123456789012/DAILY/2024-05-14/C0123456789"
+    );
     assert_eq!(
         delivery_key_of(&message),
         Some("123456789012/DAILY/2024-05-14/C0123456789")
