@@ -49,6 +49,20 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
+  # Not an operation the code calls: without s3:ListBucket, S3 answers a GetObject on a missing
+  # key with 403 AccessDenied instead of 404 NoSuchKey, and the functions could not tell "no
+  # state yet" (first run) or "no result for this account" from a permission problem.
+  dynamic "statement" {
+    for_each = contains(keys(local.lambda_code_actions[each.key]), "s3:GetObject") ? [1] : []
+
+    content {
+      sid       = "TellMissingObjectsFromDenied"
+      effect    = "Allow"
+      actions   = ["s3:ListBucket"]
+      resources = [aws_s3_bucket.this.arn]
+    }
+  }
+
   statement {
     sid       = "WriteOwnLogs"
     effect    = "Allow"

@@ -21,7 +21,8 @@ locals {
   lambda_artifacts_dir = coalesce(var.lambda_artifacts_dir, "${path.root}/../build/lambda")
   lambda_zip_paths     = { for key, function in local.lambda_functions : key => "${local.lambda_artifacts_dir}/${function.binary}/bootstrap.zip" }
 
-  # Who may touch what in the bucket is decided per key prefix (see lambda_code_actions).
+  # Who may touch what in the bucket is decided per key prefix (see lambda_code_actions). The
+  # functions use the same fixed prefixes (lambdas/workflow/src/files.rs, lambdas/pipeline/src/store.rs).
   bucket_name       = coalesce(var.bucket_name, "${var.name_prefix}-${local.account_id}-${local.region}")
   config_prefix     = "config/"
   runs_prefix       = "runs/"
@@ -66,7 +67,9 @@ locals {
       "s3:GetObject"                  = [local.run_objects]
       "s3:PutObject"                  = [local.run_objects]
       "secretsmanager:GetSecretValue" = [local.slack_token_secret_arn]
+      "dynamodb:GetItem"              = [aws_dynamodb_table.deliveries.arn]
       "dynamodb:PutItem"              = [aws_dynamodb_table.deliveries.arn]
+      "dynamodb:UpdateItem"           = [aws_dynamodb_table.deliveries.arn]
     }
   }
 
@@ -85,13 +88,10 @@ locals {
   lambda_environment = {
     ORGPULSE_BUCKET                 = local.bucket_name
     ORGPULSE_CONFIG_KEY             = local.config_object_key
-    ORGPULSE_RUNS_PREFIX            = local.runs_prefix
-    ORGPULSE_STATE_PREFIX           = local.state_prefix
     ORGPULSE_DELIVERIES_TABLE       = aws_dynamodb_table.deliveries.name
     ORGPULSE_SLACK_TOKEN_SECRET_ARN = local.slack_token_secret_arn
     ORGPULSE_OPERATORS_CHANNEL      = var.operators_slack_channel_id
     ORGPULSE_MEMBER_ROLE_NAME       = var.member_role_name
-    ORGPULSE_ORGANIZATION_ID        = var.organization_id
     ORGPULSE_TIME_ZONE              = var.time_zone
   }
 

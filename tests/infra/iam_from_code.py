@@ -10,8 +10,10 @@ For one binary crate (lambdas/plan, ...):
 1. the crates it can execute: its own and the closure of its path dependencies in the workspace;
 2. the functions reachable from `main`: a name-based call graph over every `fn` of those crates
    (test code excluded), refined by paths (`Type::f`, `module::f`, `use` imports) where written.
-   Method calls `.f(` reach every method named `f`: an over-approximation, so a name shared by
-   two unrelated methods can only widen the result, never hide a call;
+   Method calls `.f(` reach the methods named `f` of every type the reachable code names (rapid
+   type analysis: a value must be built or received where its type is named). This can only
+   over-approximate: a name shared by two methods of live types widens the result, never hides
+   a call;
 3. every `.send()` chain in those functions: the receiver gives the service, the first method
    the operation, botocore's service model the operation's name, and the IAM action.
 
@@ -169,6 +171,7 @@ class FnDef:
     file: Path
     tokens: list[Token]
     body: tuple[int, int]  # token range of the body, braces included
+    signature_start: int  # index of the `fn` keyword
 
 
 @dataclass
@@ -271,7 +274,7 @@ def _parse_items(source: SourceFile, start: int, end: int, module: tuple[str, ..
             if cursor < end and tokens[cursor].text == "{":
                 close = _matching(tokens, cursor)
                 if not test_only:
-                    source.fns.append(FnDef(source.crate, module, impl_type, name, source.path, tokens, (cursor, close)))
+                    source.fns.append(FnDef(source.crate, module, impl_type, name, source.path, tokens, (cursor, close), index))
                 index, test_only = close + 1, False
                 continue
             index, test_only = cursor + 1, False
@@ -486,6 +489,7 @@ class Program:
         self.by_name: dict[str, list[FnDef]] = defaultdict(list)
         for fn in self.fns:
             self.by_name[fn.name].append(fn)
+        self.type_names = {fn.impl_type for fn in self.fns if fn.impl_type is not None}
 
     def _resolve_path(self, caller: FnDef, qualifier: str, name: str) -> list[FnDef]:
         candidates = self.by_name.get(name, [])
@@ -528,7 +532,7 @@ class Program:
             return [fn for fn in candidates if fn.crate == crate and fn.module == module]
         return candidates  # glob imports or re-exports: every free function of that name
 
-    def callees(self, fn: FnDef) -> list[FnDef]:
+    def callees(self, fn: FnDef, live_types: set[str]) -> list[FnDef]:
         tokens = fn.tokens
         start, end = fn.body
         found: list[FnDef] = []
@@ -542,7 +546,7 @@ class Program:
                 continue
             if before == ".":
                 if after in ("(", "::"):
-                    found += [f for f in self.by_name[token.text] if f.impl_type is not None]
+                    found += [f for f in self.by_name[token.text] if f.impl_type in live_types]
                 continue
             if before == "::":
                 if after in ("(", ")", ",", "::"):
@@ -554,20 +558,39 @@ class Program:
                 found += self._resolve_bare(fn, token.text)
         return found
 
+    def _mentioned_types(self, fn: FnDef) -> set[str]:
+        """Types (with an impl in the program) named in a function's signature or body."""
+        named = {token.text for token in fn.tokens[fn.signature_start : fn.body[1]] if token.kind == "ident"}
+        mentioned = named & self.type_names
+        if fn.impl_type is not None:
+            mentioned.add(fn.impl_type)
+        return mentioned
+
     def reachable_from_main(self, crate: Crate) -> list[FnDef]:
+        """Functions reachable from the crate's `fn main`.
+
+        A method call `.m(` reaches the methods named `m` of the types the reachable code names
+        (a value of a type has to be built, or received, somewhere the code names it): rapid
+        type analysis, iterated until the set of live types stops growing.
+        """
         mains = [
             fn for fn in self.fns
             if fn.name == "main" and fn.crate == crate.name and fn.module == () and fn.file.name == "main.rs"
         ]
-        seen: dict[int, FnDef] = {}
-        queue = deque(mains)
-        while queue:
-            fn = queue.popleft()
-            if id(fn) in seen:
-                continue
-            seen[id(fn)] = fn
-            queue.extend(self.callees(fn))
-        return list(seen.values())
+        live_types: set[str] = set()
+        while True:
+            seen: dict[int, FnDef] = {}
+            queue = deque(mains)
+            while queue:
+                fn = queue.popleft()
+                if id(fn) in seen:
+                    continue
+                seen[id(fn)] = fn
+                queue.extend(self.callees(fn, live_types))
+            mentioned = set().union(*(self._mentioned_types(fn) for fn in seen.values())) if seen else set()
+            if mentioned <= live_types:
+                return list(seen.values())
+            live_types |= mentioned
 
 
 def _find_workspace_root(start: Path) -> Path:
