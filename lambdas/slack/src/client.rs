@@ -23,7 +23,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::limits::{self, LimitViolations};
-use crate::render::{delivery_key_of, PostMessage, DELIVERY_KEY_FIELD, REPORT_EVENT_TYPE};
+use crate::render::{delivery_key_of, PostMessage, DELIVERY_KEY_FIELD};
 
 /// The environment variable that overrides the API base URL (for a proxy or a test sink).
 pub const SLACK_API_URL_ENV: &str = "SLACK_API_URL";
@@ -490,7 +490,8 @@ impl SlackClient {
     }
 
     /// The `ts` of a message this product posted to `channel` with `delivery_key` in its
-    /// metadata, at or after `since`; `None` when there is none. Needs `channels:history`
+    /// metadata (any `orgpulse_…` event type: reports and summaries), at or after `since`;
+    /// `None` when there is none. Needs `channels:history`
     /// (public) or `groups:history` (private channels).
     pub async fn find_delivery(
         &self,
@@ -791,12 +792,19 @@ struct HistoryMetadata {
     event_payload: Option<Value>,
 }
 
+/// Every message orgpulse posts (reports, the operators' summary) has an `orgpulse_…` event type
+/// and a delivery key in its metadata.
+const EVENT_TYPE_PREFIX: &str = "orgpulse_";
+
 impl HistoryMessage {
     fn carries(&self, delivery_key: &str) -> bool {
         let Some(metadata) = &self.metadata else {
             return false;
         };
-        metadata.event_type.as_deref() == Some(REPORT_EVENT_TYPE)
+        metadata
+            .event_type
+            .as_deref()
+            .is_some_and(|t| t.starts_with(EVENT_TYPE_PREFIX))
             && metadata
                 .event_payload
                 .as_ref()

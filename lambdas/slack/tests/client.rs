@@ -344,7 +344,13 @@ async fn the_history_check_reads_every_page_up_to_the_bound() {
     stub.script(
         HISTORY,
         vec![
-            history(json!([{"ts": "3.0", "text": "no metadata"}]), "page2"),
+            history(
+                json!([
+                    {"ts": "3.2", "text": "no metadata"},
+                    {"ts": "3.1", "metadata": {"event_type": "another_app", "event_payload": {"delivery_key": KEY}}}
+                ]),
+                "page2",
+            ),
             history(json!([our_message("2.0", KEY)]), ""),
         ],
     );
