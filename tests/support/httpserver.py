@@ -31,6 +31,17 @@ class QuietHandler(BaseHTTPRequestHandler):
         return {key: values[-1] for key, values in parse_qs(urlsplit(self.path).query).items()}
 
     def read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            # Streaming clients may send bodies in chunks instead of with a Content-Length.
+            body = b""
+            while True:
+                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return body
+                body += self.rfile.read(size)
+                self.rfile.readline()  # the CRLF after each chunk
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 

@@ -598,3 +598,14 @@ def test_spike_is_visible_through_the_api(ce_client, cost_dataset, cost_dataset_
                                    {"Dimensions": {"Key": "RECORD_TYPE", "Values": ["Usage"]}}]})
     days = [amount(r) for r in answer["ResultsByTime"]]
     assert days[-1] > 3 * days[0]  # yesterday vs the same weekday a week earlier
+
+
+def test_chunked_request_bodies_are_read(tiny):
+    emulator, _ = tiny
+    body = json.dumps({"TimePeriod": {"Start": YESTERDAY, "End": "2026-03-02"}, "Granularity": "DAILY",
+                       "Metrics": ["UnblendedCost"]}).encode()
+    chunks = iter([body[:10], body[10:]])  # a generator body makes requests send it chunked
+    answer = requests.post(emulator.url, data=chunks, timeout=5, headers={
+        "X-Amz-Target": "AWSInsightsIndexService.GetCostAndUsage", "Content-Type": CONTENT_TYPE, **SIGNED})
+    assert answer.status_code == 200
+    assert answer.json()["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"] == "20.3000000001"
