@@ -10,7 +10,7 @@ loopback ports (background threads, stopped after the test), and generated cost 
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -43,7 +43,7 @@ SPIKE_ACCOUNT = 4  # yesterday's top service at 8x
 
 
 def utc_today():
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def standard_dataset(today=None, **overrides) -> dict:

@@ -52,10 +52,11 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 from . import costdata
 from .costdata import LineItem
@@ -87,12 +88,32 @@ DIMENSIONS: dict[str, Callable[[LineItem], str]] = {
 # Valid Cost Explorer dimensions that the dataset does not model: refused with a clear message
 # instead of silently matching nothing.
 UNMODELLED_DIMENSIONS = {
-    "AZ", "INSTANCE_TYPE", "LEGAL_ENTITY_NAME", "INVOICING_ENTITY", "DEPLOYMENT_OPTION",
-    "DATABASE_ENGINE", "CACHE_ENGINE", "INSTANCE_TYPE_FAMILY", "BILLING_ENTITY",
-    "RESERVATION_ID", "SAVINGS_PLANS_TYPE", "SAVINGS_PLAN_ARN", "OPERATING_SYSTEM", "TENANCY",
-    "SCOPE", "PLATFORM", "SUBSCRIPTION_ID", "OPERATION", "PURCHASE_TYPE", "USAGE_TYPE",
-    "USAGE_TYPE_GROUP", "PAYMENT_OPTION", "AGREEMENT_END_DATE_TIME_AFTER",
-    "AGREEMENT_END_DATE_TIME_BEFORE", "INVOICE_ID", "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
+    "AZ",
+    "INSTANCE_TYPE",
+    "LEGAL_ENTITY_NAME",
+    "INVOICING_ENTITY",
+    "DEPLOYMENT_OPTION",
+    "DATABASE_ENGINE",
+    "CACHE_ENGINE",
+    "INSTANCE_TYPE_FAMILY",
+    "BILLING_ENTITY",
+    "RESERVATION_ID",
+    "SAVINGS_PLANS_TYPE",
+    "SAVINGS_PLAN_ARN",
+    "OPERATING_SYSTEM",
+    "TENANCY",
+    "SCOPE",
+    "PLATFORM",
+    "SUBSCRIPTION_ID",
+    "OPERATION",
+    "PURCHASE_TYPE",
+    "USAGE_TYPE",
+    "USAGE_TYPE_GROUP",
+    "PAYMENT_OPTION",
+    "AGREEMENT_END_DATE_TIME_AFTER",
+    "AGREEMENT_END_DATE_TIME_BEFORE",
+    "INVOICE_ID",
+    "ANOMALY_TOTAL_IMPACT_ABSOLUTE",
     "ANOMALY_TOTAL_IMPACT_PERCENTAGE",
 }
 EXPRESSION_ROOTS = ("And", "Or", "Not", "Dimensions", "Tags", "CostCategories")
@@ -136,7 +157,7 @@ def compile_filter(expression: Any) -> Predicate:
     if len(roots) != 1:
         # Wording of Cost Explorer's answer to {"Dimensions":..., "Tags":...} side by side.
         raise validation_error(
-            'Expression has zero or more than one roots. Only one root operator is allowed for each '
+            "Expression has zero or more than one roots. Only one root operator is allowed for each "
             'expression: "and", "or", "not", "tag" or "dimensionValue"'
         )
     root = roots[0]
@@ -348,6 +369,7 @@ class CostExplorerEmulator:
             self.dataset = dataset
             self.today = dataset.today
             self.estimated_days = dataset.estimated_days
+            self._answers.clear()
 
     def configure(self, **settings: Any) -> None:
         with self._lock:
@@ -367,8 +389,9 @@ class CostExplorerEmulator:
         """The next `count` requests (None: all until cleared) get LimitExceededException."""
         self.inject_error("LimitExceededException", "Rate exceeded", count=count, operation=operation)
 
-    def inject_error(self, error_type: str, message: str, count: int | None = 1, status: int = 400,
-                     operation: str | None = None) -> None:
+    def inject_error(
+        self, error_type: str, message: str, count: int | None = 1, status: int = 400, operation: str | None = None
+    ) -> None:
         with self._lock:
             self._faults.append(Fault("error", count, operation, error_type, message, status))
 
@@ -387,6 +410,7 @@ class CostExplorerEmulator:
             self._rate_limit = None
             self._counters.clear()
             self._requests.clear()
+            self._answers.clear()
 
     def counters(self) -> dict[str, dict[str, Any]]:
         with self._lock:
@@ -402,8 +426,9 @@ class CostExplorerEmulator:
 
     # -- the AWS protocol --------------------------------------------------------------------
 
-    def handle(self, target: str | None, content_type: str | None, body: bytes,
-               authorization: str | None = None) -> tuple[int, dict]:
+    def handle(
+        self, target: str | None, content_type: str | None, body: bytes, authorization: str | None = None
+    ) -> tuple[int, dict]:
         """Answers one AWS request: (HTTP status, JSON payload)."""
         operation = (target or "").removeprefix(TARGET_PREFIX) if (target or "").startswith(TARGET_PREFIX) else None
         request: Any = None
@@ -421,7 +446,9 @@ class CostExplorerEmulator:
             if not isinstance(request, dict):
                 raise CeError("SerializationException", "Request body must be a JSON object")
             self._apply_faults(operation)
-            handler = {"GetCostAndUsage": self.get_cost_and_usage, "GetCostForecast": self.get_cost_forecast}.get(operation)
+            handler = {"GetCostAndUsage": self.get_cost_and_usage, "GetCostForecast": self.get_cost_forecast}.get(
+                operation
+            )
             if handler is None:
                 raise CeError("UnknownOperationException", f"Operation {operation} is not emulated")
             payload = handler(request)
@@ -444,6 +471,7 @@ class CostExplorerEmulator:
                     fault.consume()
                     failure = fault
                     break
+            self._faults = [fault for fault in self._faults if fault.remaining != 0]
             limited = failure is None and self._rate_limit is not None and not self._rate_limit.take()
         if delay:
             time.sleep(delay)
@@ -548,7 +576,9 @@ class CostExplorerEmulator:
             kind, key = definition.get("Type"), definition.get("Key")
             if kind == "DIMENSION":
                 if key in UNMODELLED_DIMENSIONS:
-                    raise validation_error(f"Grouping by {key} is valid in Cost Explorer but not modelled by the emulator")
+                    raise validation_error(
+                        f"Grouping by {key} is valid in Cost Explorer but not modelled by the emulator"
+                    )
                 if key not in DIMENSIONS:
                     raise validation_error(f"Group Definition dimension is invalid: {key}")
                 readers.append(DIMENSIONS[key])
@@ -570,8 +600,10 @@ class CostExplorerEmulator:
             return (lambda line: True), None
         predicate = compile_filter(expression)
         scope = account_scope(expression)
-        if scope is not None and scope and all(
-            account in dataset.accounts and dataset.accounts[account].new for account in scope
+        if (
+            scope is not None
+            and scope
+            and all(account in dataset.accounts and dataset.accounts[account].new for account in scope)
         ):
             raise CeError("DataUnavailableException", "Data is not available for the requested account yet.")
         return predicate, scope
@@ -624,7 +656,7 @@ class CostExplorerEmulator:
             empty_here = first == last and (offset <= first < page_end or (first == page_end == total_groups))
             if empty_here or (first < page_end and last > offset):
                 groups = []
-                for key in sorted(sums)[max(offset - first, 0): max(page_end - first, 0)]:
+                for key in sorted(sums)[max(offset - first, 0) : max(page_end - first, 0)]:
                     groups.append({"Keys": list(key), "Metrics": self._metric_values(sums[key], metrics, dataset)})
                     if account_position is not None:
                         accounts_seen.add(key[account_position])
@@ -715,7 +747,7 @@ class CostExplorerEmulator:
 
     def control(self, method: str, path: str, body: bytes) -> tuple[int, Any]:
         """The /__control/ API (see the module docstring)."""
-        name = path[len(CONTROL_PREFIX):].strip("/")
+        name = path[len(CONTROL_PREFIX) :].strip("/")
         try:
             payload = json.loads(body) if body else {}
             if method == "GET" and name == "health":
@@ -755,8 +787,13 @@ class CostExplorerEmulator:
         if kind == "throttle":
             self.throttle(count, operation)
         elif kind == "error":
-            self.inject_error(spec["error_type"], spec.get("message", spec["error_type"]), count,
-                              int(spec.get("status", 400)), operation)
+            self.inject_error(
+                spec["error_type"],
+                spec.get("message", spec["error_type"]),
+                count,
+                int(spec.get("status", 400)),
+                operation,
+            )
         elif kind == "slow":
             self.slow_down(float(spec["delay_seconds"]), count, operation)
         else:
@@ -820,7 +857,8 @@ def _decode_token(token: Any, fingerprint: str) -> int:
     if request != fingerprint:
         raise CeError(
             "RequestChangedException",
-            "Your request parameters changed between pages. Try again with the old parameters or without a pagination token.",
+            "Your request parameters changed between pages. "
+            "Try again with the old parameters or without a pagination token.",
         )
     return offset
 
@@ -842,8 +880,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.today:
         emulator.configure(today=args.today)
     server = emulator.serve(args.port, args.host)
-    print(f"Cost Explorer emulator on {server.url} (today {emulator.today}, "
-          f"{len(emulator.dataset.accounts)} accounts)", flush=True)
+    print(
+        f"Cost Explorer emulator on {server.url} (today {emulator.today}, {len(emulator.dataset.accounts)} accounts)",
+        flush=True,
+    )
     try:
         while True:
             time.sleep(3600)

@@ -45,10 +45,11 @@ import json
 import random
 import re
 import sys
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Iterable, Mapping, NamedTuple
+from typing import NamedTuple
 
 FORMAT = "orgpulse-costdata/1"
 
@@ -77,7 +78,7 @@ class DatasetError(ValueError):
     """A dataset document that does not follow the format; lists every problem found."""
 
 
-_PLAIN_AMOUNT = re.compile(r"(-?)(\d+)(?:\.(\d{1,%d}))?" % AMOUNT_PLACES)
+_PLAIN_AMOUNT = re.compile(rf"(-?)(\d+)(?:\.(\d{{1,{AMOUNT_PLACES}}}))?")
 
 
 def to_units(text: str | int | Decimal) -> int:
@@ -160,7 +161,7 @@ class Dataset:
 
 def empty_dataset(today: date | None = None) -> Dataset:
     return Dataset(
-        today=today or datetime.now(timezone.utc).date(),
+        today=today or datetime.now(UTC).date(),
         estimated_days=2,
         currency="USD",
         accounts={},
@@ -328,42 +329,139 @@ COMMON_SERVICES = [
     ("AWS Transfer Family", "Hrs", "0.30"),
 ]
 RARE_SERVICES = [
-    "AWS Amplify", "AWS AppSync", "AWS App Runner", "AWS Batch", "AWS Budgets", "AWS Cloud Map",
-    "AWS CloudHSM", "AWS CloudShell", "AWS CodeArtifact", "AWS CodeCommit", "AWS CodeDeploy",
-    "AWS Cost Explorer", "AWS DataSync", "AWS Device Farm", "AWS Direct Connect",
-    "AWS Elemental MediaConvert", "AWS Elemental MediaLive", "AWS Elemental MediaPackage",
-    "AWS Elemental MediaStore", "AWS Firewall Manager", "AWS Global Accelerator",
-    "AWS Ground Station", "AWS IoT", "AWS IoT Analytics", "AWS IoT Device Defender",
-    "AWS IoT Device Management", "AWS IoT Events", "AWS IoT Greengrass", "AWS IoT SiteWise",
-    "AWS Lake Formation", "AWS Network Firewall", "AWS OpsWorks", "AWS Resilience Hub",
-    "AWS RoboMaker", "AWS Service Catalog", "AWS Shield", "AWS Storage Gateway",
-    "AWS Audit Manager", "AWS Application Migration Service", "AWS Elastic Disaster Recovery",
-    "AWS Fault Injection Simulator", "AWS HealthImaging", "AWS HealthLake", "AWS Private CA",
-    "AWS Verified Access", "AWS Clean Rooms", "AWS Entity Resolution", "AWS B2B Data Interchange",
-    "AWS Deadline Cloud", "AWS End User Messaging", "AWS Glue DataBrew", "AWS Proton",
-    "Amazon AppFlow", "Amazon AppStream", "Amazon Augmented AI", "Amazon Braket",
-    "Amazon Chime", "Amazon CodeGuru", "Amazon CodeCatalyst", "Amazon Comprehend",
-    "Amazon Comprehend Medical", "Amazon Connect", "Amazon DataZone", "Amazon Detective",
-    "Amazon DevOps Guru", "Amazon Elastic Transcoder", "Amazon FSx", "Amazon Forecast",
-    "Amazon Fraud Detector", "Amazon GameLift", "Amazon Glacier", "Amazon HealthLake",
-    "Amazon Interactive Video Service", "Amazon Kendra", "Amazon Keyspaces (for Apache Cassandra)",
-    "Amazon Kinesis Analytics", "Amazon Kinesis Video Streams", "Amazon Lex", "Amazon Lightsail",
-    "Amazon Location Service", "Amazon Lookout for Equipment", "Amazon Lookout for Metrics",
-    "Amazon Lookout for Vision", "Amazon Macie", "Amazon Managed Blockchain",
-    "Amazon Managed Grafana", "Amazon Managed Service for Prometheus",
-    "Amazon Managed Workflows for Apache Airflow", "Amazon MemoryDB", "Amazon Monitron",
-    "Amazon Neptune", "Amazon Nimble Studio", "Amazon Personalize", "Amazon Pinpoint",
-    "Amazon Polly", "Amazon Q", "Amazon Registrar", "Amazon Rekognition", "Amazon Security Lake",
-    "Amazon Simple Workflow Service", "Amazon Textract", "Amazon Timestream", "Amazon Transcribe",
-    "Amazon Translate", "Amazon VPC Lattice", "Amazon WorkDocs", "Amazon WorkMail",
-    "Amazon WorkSpaces", "Amazon WorkSpaces Web", "Amazon Aurora DSQL", "Amazon Verified Permissions",
-    "Amazon Elastic MapReduce", "Amazon CloudSearch", "Amazon Cloud Directory", "Amazon Sumerian",
-    "Amazon Honeycode", "Amazon Omics", "Amazon Bedrock AgentCore", "Amazon Simple Storage Service Glacier Deep Archive",
+    "AWS Amplify",
+    "AWS AppSync",
+    "AWS App Runner",
+    "AWS Batch",
+    "AWS Budgets",
+    "AWS Cloud Map",
+    "AWS CloudHSM",
+    "AWS CloudShell",
+    "AWS CodeArtifact",
+    "AWS CodeCommit",
+    "AWS CodeDeploy",
+    "AWS Cost Explorer",
+    "AWS DataSync",
+    "AWS Device Farm",
+    "AWS Direct Connect",
+    "AWS Elemental MediaConvert",
+    "AWS Elemental MediaLive",
+    "AWS Elemental MediaPackage",
+    "AWS Elemental MediaStore",
+    "AWS Firewall Manager",
+    "AWS Global Accelerator",
+    "AWS Ground Station",
+    "AWS IoT",
+    "AWS IoT Analytics",
+    "AWS IoT Device Defender",
+    "AWS IoT Device Management",
+    "AWS IoT Events",
+    "AWS IoT Greengrass",
+    "AWS IoT SiteWise",
+    "AWS Lake Formation",
+    "AWS Network Firewall",
+    "AWS OpsWorks",
+    "AWS Resilience Hub",
+    "AWS RoboMaker",
+    "AWS Service Catalog",
+    "AWS Shield",
+    "AWS Storage Gateway",
+    "AWS Audit Manager",
+    "AWS Application Migration Service",
+    "AWS Elastic Disaster Recovery",
+    "AWS Fault Injection Simulator",
+    "AWS HealthImaging",
+    "AWS HealthLake",
+    "AWS Private CA",
+    "AWS Verified Access",
+    "AWS Clean Rooms",
+    "AWS Entity Resolution",
+    "AWS B2B Data Interchange",
+    "AWS Deadline Cloud",
+    "AWS End User Messaging",
+    "AWS Glue DataBrew",
+    "AWS Proton",
+    "Amazon AppFlow",
+    "Amazon AppStream",
+    "Amazon Augmented AI",
+    "Amazon Braket",
+    "Amazon Chime",
+    "Amazon CodeGuru",
+    "Amazon CodeCatalyst",
+    "Amazon Comprehend",
+    "Amazon Comprehend Medical",
+    "Amazon Connect",
+    "Amazon DataZone",
+    "Amazon Detective",
+    "Amazon DevOps Guru",
+    "Amazon Elastic Transcoder",
+    "Amazon FSx",
+    "Amazon Forecast",
+    "Amazon Fraud Detector",
+    "Amazon GameLift",
+    "Amazon Glacier",
+    "Amazon HealthLake",
+    "Amazon Interactive Video Service",
+    "Amazon Kendra",
+    "Amazon Keyspaces (for Apache Cassandra)",
+    "Amazon Kinesis Analytics",
+    "Amazon Kinesis Video Streams",
+    "Amazon Lex",
+    "Amazon Lightsail",
+    "Amazon Location Service",
+    "Amazon Lookout for Equipment",
+    "Amazon Lookout for Metrics",
+    "Amazon Lookout for Vision",
+    "Amazon Macie",
+    "Amazon Managed Blockchain",
+    "Amazon Managed Grafana",
+    "Amazon Managed Service for Prometheus",
+    "Amazon Managed Workflows for Apache Airflow",
+    "Amazon MemoryDB",
+    "Amazon Monitron",
+    "Amazon Neptune",
+    "Amazon Nimble Studio",
+    "Amazon Personalize",
+    "Amazon Pinpoint",
+    "Amazon Polly",
+    "Amazon Q",
+    "Amazon Registrar",
+    "Amazon Rekognition",
+    "Amazon Security Lake",
+    "Amazon Simple Workflow Service",
+    "Amazon Textract",
+    "Amazon Timestream",
+    "Amazon Transcribe",
+    "Amazon Translate",
+    "Amazon VPC Lattice",
+    "Amazon WorkDocs",
+    "Amazon WorkMail",
+    "Amazon WorkSpaces",
+    "Amazon WorkSpaces Web",
+    "Amazon Aurora DSQL",
+    "Amazon Verified Permissions",
+    "Amazon Elastic MapReduce",
+    "Amazon CloudSearch",
+    "Amazon Cloud Directory",
+    "Amazon Sumerian",
+    "Amazon Honeycode",
+    "Amazon Omics",
+    "Amazon Bedrock AgentCore",
+    "Amazon Simple Storage Service Glacier Deep Archive",
 ]
 # AWS Marketplace subscriptions appear in Cost Explorer as their own SERVICE values named after
 # the product; these invented names fill the long tail of an account with 200 services.
 _MARKETPLACE_VENDORS = ["Northwind", "Contoso", "Fabrikam", "Tailspin", "Wingtip", "Litware", "Adatum", "Proseware"]
-_MARKETPLACE_PRODUCTS = ["Observability Pro", "Log Vault", "Threat Sensor", "Backup Suite", "Data Mesh", "API Shield", "CI Runners", "Feature Flags"]
+_MARKETPLACE_PRODUCTS = [
+    "Observability Pro",
+    "Log Vault",
+    "Threat Sensor",
+    "Backup Suite",
+    "Data Mesh",
+    "API Shield",
+    "CI Runners",
+    "Feature Flags",
+]
 MARKETPLACE_SERVICES = [f"{v} {p} (AWS Marketplace)" for v in _MARKETPLACE_VENDORS for p in _MARKETPLACE_PRODUCTS]
 
 TAX_SERVICE = "Tax"
@@ -374,8 +472,22 @@ GLOBAL_SERVICES = {"Amazon CloudFront", "Amazon Route 53", "AWS WAF", "AWS Shiel
 DEFAULT_OUS = ["Production", "Staging", "Development", "Sandbox"]
 _ENV_BY_OU = {"Production": "prod", "Staging": "staging", "Development": "dev", "Sandbox": "sandbox"}
 TEAMS = [
-    "payments", "search", "identity", "checkout", "catalog", "mobile", "data-platform", "ml",
-    "billing", "web", "logistics", "notifications", "security", "analytics", "media", "support",
+    "payments",
+    "search",
+    "identity",
+    "checkout",
+    "catalog",
+    "mobile",
+    "data-platform",
+    "ml",
+    "billing",
+    "web",
+    "logistics",
+    "notifications",
+    "security",
+    "analytics",
+    "media",
+    "support",
 ]
 REGIONS = ["us-east-1", "ap-northeast-1", "eu-west-1", "us-west-2", "ap-northeast-3"]
 # Per-mille multiplier by weekday (Mon..Sun): production runs all week, other environments are
@@ -441,7 +553,7 @@ def generate(
     Data covers the `days` days before `today` (UTC today by default); today has no data yet.
     """
     rng = random.Random(seed)
-    today_date = date.fromisoformat(today) if isinstance(today, str) else today or datetime.now(timezone.utc).date()
+    today_date = date.fromisoformat(today) if isinstance(today, str) else today or datetime.now(UTC).date()
     ou_names = ous or DEFAULT_OUS
     root_suffix = f"{rng.randrange(16**4):04x}"
     organizational_units = [
@@ -583,7 +695,7 @@ def _account_lines(
     # Zipf-like shares: the first services carry most of the cost, the tail is cents.
     weights = [1_000_000 // (rank + 1) ** 2 + 1 for rank in range(len(services))]
     total_weight = sum(weights)
-    shares = {service: base_daily * weight // total_weight for service, weight in zip(services, weights)}
+    shares = {service: base_daily * weight // total_weight for service, weight in zip(services, weights, strict=True)}
     rhythm = WEEKLY_RHYTHM["prod" if env == "prod" else "other"]
     tags = {"env": env, "team": team}
     spike_days = {}
@@ -603,7 +715,19 @@ def _account_lines(
             tagged = 0 if service in UNTAGGABLE else _scale(amount, tagged_permille)
             for portion, portion_tags in ((tagged, tags), (amount - tagged, {})):
                 if portion > 0:
-                    lines.append(_usage_line(day, account_id, service, service_region, portion, portion_tags, prices, env, edp_discount_permille))
+                    lines.append(
+                        _usage_line(
+                            day,
+                            account_id,
+                            service,
+                            service_region,
+                            portion,
+                            portion_tags,
+                            prices,
+                            env,
+                            edp_discount_permille,
+                        )
+                    )
             if credit_permille and service in services[:3]:
                 credit = -_scale(amount, credit_permille)
                 lines.append(_line(day, account_id, service, credit, record_type="Credit", region=service_region))
@@ -676,7 +800,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--services", default="6-14", help="services per account, MIN-MAX")
     parser.add_argument("--long-tail", type=_indices, default=[], help="account indices with 200 services")
     parser.add_argument("--credits", type=_indices, default=[], help="account indices with credits")
-    parser.add_argument("--credits-exceed", type=_indices, default=[], help="account indices whose credits exceed usage")
+    parser.add_argument(
+        "--credits-exceed", type=_indices, default=[], help="account indices whose credits exceed usage"
+    )
     parser.add_argument("--zero", type=_indices, default=[], help="account indices with no charges")
     parser.add_argument("--new", type=int, default=0, help="extra accounts flagged new (no data yet)")
     parser.add_argument("--spike", type=_spike, action="append", default=[], help="INDEX:YYYY-MM-DD:FACTOR")

@@ -45,8 +45,9 @@ class QuietHandler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def send_json(self, status: int, payload: Any, headers: dict[str, str] | None = None,
-                  content_type: str = "application/json") -> None:
+    def send_json(
+        self, status: int, payload: Any, headers: dict[str, str] | None = None, content_type: str = "application/json"
+    ) -> None:
         body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", content_type)
@@ -91,7 +92,7 @@ class BackgroundServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "BackgroundServer":
+    def start(self) -> BackgroundServer:
         # A short poll interval makes stop() quick (shutdown waits for the next poll).
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"double-{self.port}", daemon=True
@@ -108,7 +109,7 @@ class BackgroundServer:
         if self._thread:
             self._thread.join(timeout=5)
 
-    def __enter__(self) -> "BackgroundServer":
+    def __enter__(self) -> BackgroundServer:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -53,10 +53,11 @@ import math
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 from slack_sdk.errors import SlackObjectFormationError
@@ -208,7 +209,9 @@ def _checks_beyond_slack_sdk(block: Mapping, pointer: str) -> list[str]:
     elif kind == "context":
         for index, element in enumerate(block.get("elements") or []):
             if not isinstance(element, dict) or element.get("type") not in (*TEXT_OBJECT_TYPES, "image"):
-                errors.append(f"[ERROR] context elements must be text objects or images [json-pointer:{pointer}/elements/{index}]")
+                errors.append(
+                    f"[ERROR] context elements must be text objects or images [json-pointer:{pointer}/elements/{index}]"
+                )
     elif kind == "actions":
         for index, element in enumerate(block.get("elements") or []):
             if isinstance(element, dict) and element.get("type") == "button":
@@ -219,7 +222,9 @@ def _checks_beyond_slack_sdk(block: Mapping, pointer: str) -> list[str]:
             errors.append(f"[ERROR] no more than {TABLE_MAX_ROWS} items allowed [json-pointer:{pointer}/rows]")
         for index, row in enumerate(rows):
             if isinstance(row, list) and len(row) > TABLE_MAX_CELLS:
-                errors.append(f"[ERROR] no more than {TABLE_MAX_CELLS} items allowed [json-pointer:{pointer}/rows/{index}]")
+                errors.append(
+                    f"[ERROR] no more than {TABLE_MAX_CELLS} items allowed [json-pointer:{pointer}/rows/{index}]"
+                )
     return errors
 
 
@@ -265,8 +270,10 @@ def validate_blocks(blocks: list) -> list[str]:
 def blocks_text_length(value: Any) -> int:
     """Characters of text inside blocks, the quantity behind msg_blocks_too_long."""
     if isinstance(value, dict):
-        return sum(len(child) if key == "text" and isinstance(child, str) else blocks_text_length(child)
-                   for key, child in value.items())
+        return sum(
+            len(child) if key == "text" and isinstance(child, str) else blocks_text_length(child)
+            for key, child in value.items()
+        )
     if isinstance(value, list):
         return sum(blocks_text_length(child) for child in value)
     return 0
@@ -307,8 +314,9 @@ class SlackSink:
 
     # -- configuration -------------------------------------------------------------------------
 
-    def add_channel(self, channel_id: str, name: str, *, private: bool = False, member: bool = True,
-                    archived: bool = False) -> Channel:
+    def add_channel(
+        self, channel_id: str, name: str, *, private: bool = False, member: bool = True, archived: bool = False
+    ) -> Channel:
         channel = Channel(channel_id, name, private, member, archived)
         with self._lock:
             self.channels[channel_id] = channel
@@ -375,8 +383,9 @@ class SlackSink:
         with self._lock:
             return json.loads(json.dumps(self._counters))
 
-    def seed_message(self, channel: str, text: str, metadata: Mapping | None = None,
-                     blocks: list | None = None) -> dict:
+    def seed_message(
+        self, channel: str, text: str, metadata: Mapping | None = None, blocks: list | None = None
+    ) -> dict:
         """Records a message as if it had been posted before the test (e.g. a delivery by an
         earlier run), so that conversations.history returns it."""
         with self._lock:
@@ -384,8 +393,9 @@ class SlackSink:
 
     # -- HTTP-independent request handling ---------------------------------------------------------
 
-    def handle_api(self, method: str, http_method: str, headers: Mapping[str, str], body: bytes,
-                   query: Mapping[str, str]) -> Response:
+    def handle_api(
+        self, method: str, http_method: str, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]
+    ) -> Response:
         try:
             params, content_type = _parse_params(http_method, headers, body, query)
             parse_error = None
@@ -451,7 +461,7 @@ class SlackSink:
 
     def _authenticate(self, headers: Mapping[str, str], params: Mapping, content_type: str) -> None:
         authorization = headers.get("Authorization", "")
-        token = authorization[len("Bearer "):] if authorization.startswith("Bearer ") else None
+        token = authorization[len("Bearer ") :] if authorization.startswith("Bearer ") else None
         if token is None and content_type != "application/json":
             # Form bodies may carry the token as a field; JSON bodies must use the header.
             token = params.get("token")
@@ -463,6 +473,7 @@ class SlackSink:
             raise SlackApiError("token_revoked")
 
     def _injected_failure(self, method: str, channel: str | None) -> Response | None:
+        self._faults = [fault for fault in self._faults if fault.remaining != 0]
         for fault in self._faults:
             if fault.kind in ("ratelimit", "error", "http_error") and fault.applies(method, channel):
                 fault.consume()
@@ -533,8 +544,13 @@ class SlackSink:
             return _ratelimited(retry_after)
         message = self._record_message(
             channel.id,
-            {"text": text, "blocks": blocks, "attachments": attachments, "metadata": metadata,
-             "thread_ts": params.get("thread_ts")},
+            {
+                "text": text,
+                "blocks": blocks,
+                "attachments": attachments,
+                "metadata": metadata,
+                "thread_ts": params.get("thread_ts"),
+            },
         )
         return {"ok": True, "channel": channel.id, "ts": message["ts"], "message": _as_slack_message(message, True)}
 
@@ -569,14 +585,16 @@ class SlackSink:
             return after and before
 
         matching = [m for m in reversed(self._messages) if m["channel"] == channel.id and in_window(float(m["ts"]))]
-        page = matching[offset: offset + limit]
+        page = matching[offset : offset + limit]
         more = offset + limit < len(matching)
         return {
             "ok": True,
             "messages": [_as_slack_message(m, include_metadata) for m in page],
             "has_more": more,
             "pin_count": 0,
-            "response_metadata": {"next_cursor": base64.b64encode(str(offset + limit).encode()).decode() if more else ""},
+            "response_metadata": {
+                "next_cursor": base64.b64encode(str(offset + limit).encode()).decode() if more else ""
+            },
         }
 
     def _get_upload_url(self, params: dict, headers: Mapping[str, str]) -> dict:
@@ -589,8 +607,14 @@ class SlackSink:
             raise SlackApiError("invalid_arguments")
         file_id = f"F{self._next_file:010d}"
         self._next_file += 1
-        self._uploads[file_id] = {"id": file_id, "filename": filename, "length": int(length),
-                                  "alt_txt": params.get("alt_txt"), "uploaded": False, "completed": False}
+        self._uploads[file_id] = {
+            "id": file_id,
+            "filename": filename,
+            "length": int(length),
+            "alt_txt": params.get("alt_txt"),
+            "uploaded": False,
+            "completed": False,
+        }
         host = headers.get("Host", "127.0.0.1")
         return {"ok": True, "upload_url": f"http://{host}{UPLOAD_PREFIX}{file_id}", "file_id": file_id}
 
@@ -626,13 +650,20 @@ class SlackSink:
         return {"ok": True, "files": completed}
 
     def _auth_test(self, params: dict, headers: Mapping[str, str]) -> dict:
-        return {"ok": True, "url": "https://orgpulse-test.slack.com/", "team": "orgpulse test",
-                "user": "orgpulse", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID}
+        return {
+            "ok": True,
+            "url": "https://orgpulse-test.slack.com/",
+            "team": "orgpulse test",
+            "user": "orgpulse",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+        }
 
     # -- HTTP ----------------------------------------------------------------------------------
 
     def control(self, method: str, path: str, body: bytes, query: Mapping[str, str]) -> tuple[int, Any]:
-        name = path[len(CONTROL_PREFIX):].strip("/")
+        name = path[len(CONTROL_PREFIX) :].strip("/")
         try:
             payload = json.loads(body) if body else {}
             if method == "GET" and name == "health":
@@ -644,8 +675,9 @@ class SlackSink:
             if method == "GET" and name == "counters":
                 return 200, self.counters()
             if method == "POST" and name == "messages":
-                return 200, self.seed_message(payload["channel"], payload.get("text", ""),
-                                              payload.get("metadata"), payload.get("blocks"))
+                return 200, self.seed_message(
+                    payload["channel"], payload.get("text", ""), payload.get("metadata"), payload.get("blocks")
+                )
             if method == "POST" and name == "settings":
                 self.configure(**payload)
             elif method == "POST" and name == "faults":
@@ -672,9 +704,9 @@ class SlackSink:
                     self.send_json(*sink.control(self.command, path, body, self.query))
                     return
                 if path.startswith(API_PREFIX):
-                    response = sink.handle_api(path[len(API_PREFIX):], self.command, self.headers, body, self.query)
+                    response = sink.handle_api(path[len(API_PREFIX) :], self.command, self.headers, body, self.query)
                 elif path.startswith(UPLOAD_PREFIX) and self.command in ("POST", "PUT"):
-                    response = sink.handle_upload(path[len(UPLOAD_PREFIX):], self.headers, body)
+                    response = sink.handle_upload(path[len(UPLOAD_PREFIX) :], self.headers, body)
                 else:
                     response = Response(404, {"ok": False, "error": "unknown_method"})
                 if response.drop:
@@ -716,8 +748,9 @@ def _json_param(params: Mapping, name: str, error: str) -> Any:
     return value
 
 
-def _parse_params(http_method: str, headers: Mapping[str, str], body: bytes,
-                  query: Mapping[str, str]) -> tuple[dict, str]:
+def _parse_params(
+    http_method: str, headers: Mapping[str, str], body: bytes, query: Mapping[str, str]
+) -> tuple[dict, str]:
     content_type = headers.get("Content-Type", "").split(";")[0].strip().lower()
     params: dict = dict(query)
     if http_method == "GET" or not body:
@@ -731,8 +764,12 @@ def _parse_params(http_method: str, headers: Mapping[str, str], body: bytes,
             raise SlackApiError("invalid_json")
         params.update(decoded)
     elif content_type == "multipart/form-data":
-        params.update({k: v.decode() if isinstance(v, bytes) else v
-                       for k, v in _parse_multipart(headers["Content-Type"], body).items()})
+        params.update(
+            {
+                k: v.decode() if isinstance(v, bytes) else v
+                for k, v in _parse_multipart(headers["Content-Type"], body).items()
+            }
+        )
     else:
         params.update({key: values[-1] for key, values in parse_qs(body.decode("utf-8")).items()})
     return params, content_type
@@ -759,8 +796,13 @@ def _sniff_mimetype(content: bytes) -> str:
 
 def _as_slack_message(message: Mapping, include_metadata: bool) -> dict:
     """The message object Slack returns (chat.postMessage's `message`, history entries)."""
-    result = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "text": message.get("text", ""),
-              "ts": message["ts"]}
+    result = {
+        "type": "message",
+        "user": BOT_USER_ID,
+        "bot_id": BOT_ID,
+        "text": message.get("text", ""),
+        "ts": message["ts"],
+    }
     for key in ("blocks", "attachments", "thread_ts"):
         if message.get(key) is not None:
             result[key] = message[key]
@@ -771,8 +813,12 @@ def _as_slack_message(message: Mapping, include_metadata: bool) -> dict:
 
 def _channel_arg(text: str) -> Channel:
     parts = text.split(":")
-    return Channel(parts[0], parts[1] if len(parts) > 1 else parts[0].lower(),
-                   is_private="private" in parts[2:], is_member="outsider" not in parts[2:])
+    return Channel(
+        parts[0],
+        parts[1] if len(parts) > 1 else parts[0].lower(),
+        is_private="private" in parts[2:],
+        is_member="outsider" not in parts[2:],
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -780,8 +826,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed)")
     parser.add_argument("--token", default=DEFAULT_TOKEN)
-    parser.add_argument("--channel", type=_channel_arg, action="append", default=[],
-                        help="ID:name[:private][:outsider] (outsider: the bot is not a member)")
+    parser.add_argument(
+        "--channel",
+        type=_channel_arg,
+        action="append",
+        default=[],
+        help="ID:name[:private][:outsider] (outsider: the bot is not a member)",
+    )
     parser.add_argument("--rate-limit", type=float, default=1.0, help="messages per second per channel (0: off)")
     args = parser.parse_args(argv)
     sink = SlackSink(args.token, args.channel, rate_limit_per_second=args.rate_limit or None)

@@ -43,17 +43,43 @@ TINY = {
     ],
     "line_items": [
         {"date": "2026-01-31", "account": STAGING, "service": LAMBDA, "unblended": "7"},
-        {"date": "2026-02-27", "account": PROD, "service": EC2, "unblended": "10.5", "tags": {"env": "prod", "team": "pay"}},
+        {
+            "date": "2026-02-27",
+            "account": PROD,
+            "service": EC2,
+            "unblended": "10.5",
+            "tags": {"env": "prod", "team": "pay"},
+        },
         {"date": "2026-02-27", "account": PROD, "service": S3, "unblended": "1.25"},
         {"date": "2026-02-28", "account": PROD, "service": EC2, "unblended": "11", "tags": {"env": "prod"}},
         {"date": "2026-02-28", "account": PROD, "service": EC2, "unblended": "-3", "record_type": "Credit"},
-        {"date": "2026-03-01", "account": PROD, "service": EC2, "unblended": "12.0000000001", "blended": "11.5",
-         "tags": {"env": "prod"}, "usage_quantity": "100", "usage_unit": "Hrs"},
-        {"date": "2026-03-01", "account": PROD, "service": S3, "unblended": "2", "usage_quantity": "50",
-         "usage_unit": "GB-Mo"},
+        {
+            "date": "2026-03-01",
+            "account": PROD,
+            "service": EC2,
+            "unblended": "12.0000000001",
+            "blended": "11.5",
+            "tags": {"env": "prod"},
+            "usage_quantity": "100",
+            "usage_unit": "Hrs",
+        },
+        {
+            "date": "2026-03-01",
+            "account": PROD,
+            "service": S3,
+            "unblended": "2",
+            "usage_quantity": "50",
+            "usage_unit": "GB-Mo",
+        },
         {"date": "2026-03-01", "account": STAGING, "service": LAMBDA, "unblended": "0.3", "tags": {"env": "staging"}},
-        {"date": "2026-03-01", "account": STAGING, "service": "Tax", "unblended": "5", "record_type": "Tax",
-         "region": "global"},
+        {
+            "date": "2026-03-01",
+            "account": STAGING,
+            "service": "Tax",
+            "unblended": "5",
+            "record_type": "Tax",
+            "region": "global",
+        },
         {"date": "2026-03-01", "account": YOUNG, "service": EC2, "unblended": "1"},
     ],
 }
@@ -177,7 +203,9 @@ def test_end_on_the_first_of_next_month_is_allowed(tiny):
 
 def test_recent_days_are_estimated(tiny):
     emulator, client = tiny
-    flags = {r["TimePeriod"]["Start"]: r["Estimated"] for r in usage(client, "2026-02-26", "2026-03-02")["ResultsByTime"]}
+    flags = {
+        r["TimePeriod"]["Start"]: r["Estimated"] for r in usage(client, "2026-02-26", "2026-03-02")["ResultsByTime"]
+    }
     assert flags == {"2026-02-26": False, "2026-02-27": False, "2026-02-28": True, "2026-03-01": True}
     monthly = usage(client, "2026-01-01", "2026-03-02", granularity="MONTHLY")["ResultsByTime"]
     assert [r["Estimated"] for r in monthly] == [False, True, True]
@@ -191,8 +219,13 @@ def test_recent_days_are_estimated(tiny):
 def test_every_metric_is_computed_with_its_unit(tiny):
     _, client = tiny
     metrics = ["UnblendedCost", "BlendedCost", "AmortizedCost", "NetUnblendedCost", "NetAmortizedCost", "UsageQuantity"]
-    (result,) = usage(client, YESTERDAY, TODAY.isoformat(), metrics=metrics,
-                      Filter={"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [PROD]}})["ResultsByTime"]
+    (result,) = usage(
+        client,
+        YESTERDAY,
+        TODAY.isoformat(),
+        metrics=metrics,
+        Filter={"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [PROD]}},
+    )["ResultsByTime"]
     total = result["Total"]
     assert total["UnblendedCost"]["Amount"] == "14.0000000001"
     assert total["BlendedCost"]["Amount"] == "13.5"
@@ -222,8 +255,12 @@ def test_and_of_linked_account_and_tags_filters_like_the_seed_query(tiny):
 
 def test_or_and_not_filters(tiny):
     _, client = tiny
-    either = {"Or": [{"Dimensions": {"Key": "SERVICE", "Values": [S3]}},
-                     {"Dimensions": {"Key": "SERVICE", "Values": [LAMBDA]}}]}
+    either = {
+        "Or": [
+            {"Dimensions": {"Key": "SERVICE", "Values": [S3]}},
+            {"Dimensions": {"Key": "SERVICE", "Values": [LAMBDA]}},
+        ]
+    }
     assert amount(usage(client, YESTERDAY, "2026-03-02", Filter=either)["ResultsByTime"][0]) == Decimal("2.3")
     no_tax = {"Not": {"Dimensions": {"Key": "RECORD_TYPE", "Values": ["Tax"]}}}
     assert amount(usage(client, YESTERDAY, "2026-03-02", Filter=no_tax)["ResultsByTime"][0]) == Decimal("15.3000000001")
@@ -258,9 +295,14 @@ def test_case_insensitive_tag_match(tiny):
 @pytest.mark.parametrize(
     ("expression", "message"),
     [
-        ({"And": [{"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [PROD]}}]}, "And expression must have at least 2 operands"),
-        ({"Dimensions": {"Key": "SERVICE", "Values": [S3]}, "Tags": {"Key": "env", "Values": ["prod"]}},
-         "Expression has zero or more than one roots"),
+        (
+            {"And": [{"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [PROD]}}]},
+            "And expression must have at least 2 operands",
+        ),
+        (
+            {"Dimensions": {"Key": "SERVICE", "Values": [S3]}, "Tags": {"Key": "env", "Values": ["prod"]}},
+            "Expression has zero or more than one roots",
+        ),
         ({"Dimensions": {"Key": "RESOURCE_ID", "Values": ["i-1"]}}, "Dimension RESOURCE_ID is not allowed."),
         ({"Dimensions": {"Key": "USAGE_TYPE", "Values": ["x"]}}, "not modelled by the emulator"),
     ],
@@ -286,8 +328,12 @@ def test_a_query_only_about_a_new_account_has_no_data_yet(tiny):
 def test_two_group_bys_give_keys_empty_total_and_account_names(tiny):
     emulator, client = tiny
     emulator.configure(page_size=100)
-    answer = usage(client, YESTERDAY, "2026-03-02",
-                   GroupBy=[{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}, {"Type": "DIMENSION", "Key": "SERVICE"}])
+    answer = usage(
+        client,
+        YESTERDAY,
+        "2026-03-02",
+        GroupBy=[{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"}, {"Type": "DIMENSION", "Key": "SERVICE"}],
+    )
     (result,) = answer["ResultsByTime"]
     assert result["Total"] == {}
     assert [(g["Keys"], g["Metrics"]["UnblendedCost"]["Amount"]) for g in result["Groups"]] == [
@@ -297,8 +343,10 @@ def test_two_group_bys_give_keys_empty_total_and_account_names(tiny):
         ([PROD, S3], "2"),
         ([YOUNG, EC2], "1"),
     ]
-    assert answer["GroupDefinitions"] == [{"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"},
-                                          {"Type": "DIMENSION", "Key": "SERVICE"}]
+    assert answer["GroupDefinitions"] == [
+        {"Type": "DIMENSION", "Key": "LINKED_ACCOUNT"},
+        {"Type": "DIMENSION", "Key": "SERVICE"},
+    ]
     assert answer["DimensionValueAttributes"] == [
         {"Value": STAGING, "Attributes": {"description": "payments-staging"}},
         {"Value": PROD, "Attributes": {"description": "payments-prod"}},
@@ -325,8 +373,11 @@ def test_more_than_two_group_bys_are_rejected(tiny):
 def test_pages_split_periods_and_continue_where_they_stopped(tiny):
     emulator, client = tiny  # page size 3
     pages, count = collect_pages(
-        client, TimePeriod={"Start": "2026-02-27", "End": "2026-03-02"}, Granularity="DAILY",
-        Metrics=["UnblendedCost"], GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}],
+        client,
+        TimePeriod={"Start": "2026-02-27", "End": "2026-03-02"},
+        Granularity="DAILY",
+        Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}],
     )
     # 2 + 1 + 4 services over three days, at most 3 groups a page: 1 March is split.
     assert count == 3
@@ -370,8 +421,12 @@ def test_following_every_page_gives_the_same_totals_as_one_big_page(ce_emulator,
 
 def test_an_invalid_page_token_is_rejected(tiny):
     _, client = tiny
-    request = dict(TimePeriod={"Start": "2026-02-27", "End": "2026-03-02"}, Granularity="DAILY",
-                   Metrics=["UnblendedCost"], GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}])
+    request = dict(
+        TimePeriod={"Start": "2026-02-27", "End": "2026-03-02"},
+        Granularity="DAILY",
+        Metrics=["UnblendedCost"],
+        GroupBy=[{"Type": "DIMENSION", "Key": "SERVICE"}],
+    )
     code, _, status = error_of(lambda: client.get_cost_and_usage(NextPageToken="not-a-token", **request))
     assert (code, status) == ("InvalidNextTokenException", 400)
     token = client.get_cost_and_usage(**request)["NextPageToken"]
@@ -383,8 +438,12 @@ def test_an_invalid_page_token_is_rejected(tiny):
 def test_credits_larger_than_usage_give_negative_days(ce_client, cost_dataset, cost_dataset_document):
     account = cost_dataset_document["accounts"][CREDITS_EXCEED_ACCOUNT]["id"]
     today = cost_dataset.today
-    answer = usage(ce_client, (today - timedelta(days=5)).isoformat(), today.isoformat(),
-                   Filter={"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [account]}})
+    answer = usage(
+        ce_client,
+        (today - timedelta(days=5)).isoformat(),
+        today.isoformat(),
+        Filter={"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [account]}},
+    )
     assert all(amount(r) < 0 for r in answer["ResultsByTime"])
 
 
@@ -399,7 +458,10 @@ def test_forecast_is_mean_of_recent_days_with_an_interval(ce_client, cost_datase
     daily_mean = sum(amount(r) for r in history["ResultsByTime"]) / 30
     forecast = ce_client.get_cost_forecast(
         TimePeriod={"Start": today.isoformat(), "End": (today + timedelta(days=3)).isoformat()},
-        Metric="UNBLENDED_COST", Granularity="DAILY", Filter=only_account, PredictionIntervalLevel=80,
+        Metric="UNBLENDED_COST",
+        Granularity="DAILY",
+        Filter=only_account,
+        PredictionIntervalLevel=80,
     )
     assert len(forecast["ForecastResultsByTime"]) == 3
     for result in forecast["ForecastResultsByTime"]:
@@ -413,8 +475,9 @@ def test_forecast_is_mean_of_recent_days_with_an_interval(ce_client, cost_datase
 def test_monthly_forecast_to_month_end_scales_with_days(tiny):
     emulator, client = tiny
     emulator.configure(today="2026-03-10", forecast_min_history_days=3)
-    answer = client.get_cost_forecast(TimePeriod={"Start": "2026-03-10", "End": "2026-04-01"},
-                                      Metric="BLENDED_COST", Granularity="MONTHLY")
+    answer = client.get_cost_forecast(
+        TimePeriod={"Start": "2026-03-10", "End": "2026-04-01"}, Metric="BLENDED_COST", Granularity="MONTHLY"
+    )
     (result,) = answer["ForecastResultsByTime"]
     assert result["TimePeriod"] == {"Start": "2026-03-10", "End": "2026-04-01"}
     assert Decimal(result["MeanValue"]) > 0
@@ -425,17 +488,24 @@ def test_monthly_forecast_to_month_end_scales_with_days(tiny):
     [
         ({"Metric": "UnblendedCost"}, "ValidationException", "Member must satisfy enum value set"),
         ({"TimePeriod": {"Start": "2026-03-01", "End": "2026-03-05"}}, "ValidationException", "current date"),
-        ({"TimePeriod": {"Start": "2026-03-05", "End": "2026-03-03"}}, "ValidationException",
-         "Requested Start: 2026-03-05 must be before requested End: 2026-03-03"),
-        ({"Filter": {"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [YOUNG]}}}, "DataUnavailableException",
-         "Insufficient amount of historical data."),
+        (
+            {"TimePeriod": {"Start": "2026-03-05", "End": "2026-03-03"}},
+            "ValidationException",
+            "Requested Start: 2026-03-05 must be before requested End: 2026-03-03",
+        ),
+        (
+            {"Filter": {"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [YOUNG]}}},
+            "DataUnavailableException",
+            "Insufficient amount of historical data.",
+        ),
         ({"Filter": {"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [NEW]}}}, "DataUnavailableException", ""),
     ],
 )
 def test_forecast_errors(tiny, request_changes, code, message):
     _, client = tiny
-    request = dict(TimePeriod={"Start": "2026-03-02", "End": "2026-04-01"}, Metric="UNBLENDED_COST",
-                   Granularity="MONTHLY")
+    request = dict(
+        TimePeriod={"Start": "2026-03-02", "End": "2026-04-01"}, Metric="UNBLENDED_COST", Granularity="MONTHLY"
+    )
     request.update(request_changes)
     got_code, text, status = error_of(lambda: client.get_cost_forecast(**request))
     assert (got_code, status) == (code, 400)
@@ -449,15 +519,29 @@ def test_throttling_is_limit_exceeded_with_http_400_parsed_by_botocore(tiny):
     emulator, client = tiny
     emulator.throttle(count=2)
     for _ in range(2):
-        assert error_of(lambda: usage(client, YESTERDAY, "2026-03-02")) == ("LimitExceededException", "Rate exceeded", 400)
+        assert error_of(lambda: usage(client, YESTERDAY, "2026-03-02")) == (
+            "LimitExceededException",
+            "Rate exceeded",
+            400,
+        )
     usage(client, YESTERDAY, "2026-03-02")
-    assert emulator.counters()["GetCostAndUsage"] == {"requests": 3, "billed": 1, "errors": {"LimitExceededException": 2}}
+    assert emulator.counters()["GetCostAndUsage"] == {
+        "requests": 3,
+        "billed": 1,
+        "errors": {"LimitExceededException": 2},
+    }
 
 
 def test_botocore_retries_throttling_on_its_own(tiny):
     emulator, _ = tiny
-    patient = boto3.client("ce", endpoint_url=emulator.url, region_name="us-east-1", aws_access_key_id="t",
-                           aws_secret_access_key="t", config=Config(retries={"mode": "standard", "total_max_attempts": 3}))
+    patient = boto3.client(
+        "ce",
+        endpoint_url=emulator.url,
+        region_name="us-east-1",
+        aws_access_key_id="t",
+        aws_secret_access_key="t",
+        config=Config(retries={"mode": "standard", "total_max_attempts": 3}),
+    )
     emulator.throttle(count=2)
     assert usage(patient, YESTERDAY, "2026-03-02")["ResponseMetadata"]["RetryAttempts"] == 2
 
@@ -482,8 +566,11 @@ def test_throttling_can_target_one_operation(tiny):
     emulator, client = tiny
     emulator.throttle(count=None, operation="GetCostForecast")
     usage(client, YESTERDAY, "2026-03-02")
-    code, _, _ = error_of(lambda: client.get_cost_forecast(
-        TimePeriod={"Start": "2026-03-02", "End": "2026-03-03"}, Metric="UNBLENDED_COST", Granularity="DAILY"))
+    code, _, _ = error_of(
+        lambda: client.get_cost_forecast(
+            TimePeriod={"Start": "2026-03-02", "End": "2026-03-03"}, Metric="UNBLENDED_COST", Granularity="DAILY"
+        )
+    )
     assert code == "LimitExceededException"
 
 
@@ -518,14 +605,18 @@ SIGNED = {"Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260302/us-east
 
 
 def raw(url, target, body, content_type=CONTENT_TYPE, headers=SIGNED):
-    return requests.post(url, data=json.dumps(body), timeout=5,
-                         headers={"X-Amz-Target": target, "Content-Type": content_type, **headers})
+    return requests.post(
+        url, data=json.dumps(body), timeout=5, headers={"X-Amz-Target": target, "Content-Type": content_type, **headers}
+    )
 
 
 def test_wire_format_of_answers_and_errors(tiny):
     emulator, _ = tiny
-    ok = raw(emulator.url, "AWSInsightsIndexService.GetCostAndUsage",
-             {"TimePeriod": {"Start": YESTERDAY, "End": "2026-03-02"}, "Granularity": "DAILY", "Metrics": ["UnblendedCost"]})
+    ok = raw(
+        emulator.url,
+        "AWSInsightsIndexService.GetCostAndUsage",
+        {"TimePeriod": {"Start": YESTERDAY, "End": "2026-03-02"}, "Granularity": "DAILY", "Metrics": ["UnblendedCost"]},
+    )
     assert ok.status_code == 200 and ok.headers["Content-Type"] == CONTENT_TYPE
     assert ok.headers["x-amzn-RequestId"]
     emulator.throttle(1)
@@ -578,7 +669,9 @@ def test_runs_standalone_from_the_command_line(tmp_path):
     dataset_file.write_text(json.dumps(TINY))
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.support.ce_emulator", "--port", "0", "--dataset", str(dataset_file)],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         banner = process.stdout.readline()
@@ -593,19 +686,32 @@ def test_runs_standalone_from_the_command_line(tmp_path):
 def test_spike_is_visible_through_the_api(ce_client, cost_dataset, cost_dataset_document):
     account = cost_dataset_document["accounts"][SPIKE_ACCOUNT]["id"]
     today = cost_dataset.today
-    answer = usage(ce_client, (today - timedelta(days=8)).isoformat(), today.isoformat(),
-                   Filter={"And": [{"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [account]}},
-                                   {"Dimensions": {"Key": "RECORD_TYPE", "Values": ["Usage"]}}]})
+    answer = usage(
+        ce_client,
+        (today - timedelta(days=8)).isoformat(),
+        today.isoformat(),
+        Filter={
+            "And": [
+                {"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [account]}},
+                {"Dimensions": {"Key": "RECORD_TYPE", "Values": ["Usage"]}},
+            ]
+        },
+    )
     days = [amount(r) for r in answer["ResultsByTime"]]
     assert days[-1] > 3 * days[0]  # yesterday vs the same weekday a week earlier
 
 
 def test_chunked_request_bodies_are_read(tiny):
     emulator, _ = tiny
-    body = json.dumps({"TimePeriod": {"Start": YESTERDAY, "End": "2026-03-02"}, "Granularity": "DAILY",
-                       "Metrics": ["UnblendedCost"]}).encode()
+    body = json.dumps(
+        {"TimePeriod": {"Start": YESTERDAY, "End": "2026-03-02"}, "Granularity": "DAILY", "Metrics": ["UnblendedCost"]}
+    ).encode()
     chunks = iter([body[:10], body[10:]])  # a generator body makes requests send it chunked
-    answer = requests.post(emulator.url, data=chunks, timeout=5, headers={
-        "X-Amz-Target": "AWSInsightsIndexService.GetCostAndUsage", "Content-Type": CONTENT_TYPE, **SIGNED})
+    answer = requests.post(
+        emulator.url,
+        data=chunks,
+        timeout=5,
+        headers={"X-Amz-Target": "AWSInsightsIndexService.GetCostAndUsage", "Content-Type": CONTENT_TYPE, **SIGNED},
+    )
     assert answer.status_code == 200
     assert answer.json()["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"] == "20.3000000001"

@@ -138,7 +138,8 @@ def test_zero_cost_and_new_accounts_have_no_line_items(document):
 
 def test_metrics_differ_where_aws_metrics_differ(document):
     compute = [
-        i for i in document["line_items"]
+        i
+        for i in document["line_items"]
         if i["service"] == "Amazon Elastic Compute Cloud - Compute" and i.get("record_type", "Usage") == "Usage"
     ]
     assert all(Decimal(i["blended"]) < Decimal(i["unblended"]) for i in compute)
@@ -193,9 +194,29 @@ def test_amount_formatting_is_exact_and_plain():
 def test_cli_writes_a_dataset_file_the_loader_reads(tmp_path):
     out = tmp_path / "org.json"
     result = subprocess.run(
-        [sys.executable, "-m", "tests.support.costdata", "--out", str(out), "--accounts", "3", "--days", "5",
-         "--today", "2026-05-10", "--credits", "1", "--spike", "0:2026-05-09:5", "--new", "1"],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.support.costdata",
+            "--out",
+            str(out),
+            "--accounts",
+            "3",
+            "--days",
+            "5",
+            "--today",
+            "2026-05-10",
+            "--credits",
+            "1",
+            "--spike",
+            "0:2026-05-09:5",
+            "--new",
+            "1",
+        ],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert "4 accounts" in result.stdout
     document = json.loads(out.read_text())

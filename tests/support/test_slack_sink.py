@@ -48,8 +48,16 @@ def report_blocks():
         {"type": "section", "fields": [mrkdwn("*EC2*\n$800.00"), mrkdwn("*S3*\n$120.00")]},
         {"type": "divider"},
         {"type": "context", "elements": [mrkdwn(":hourglass: provisional"), plain("USD→JPY 150.12 (2026-02-27)")]},
-        {"type": "actions", "elements": [{"type": "button", "text": plain("Open Cost Explorer"),
-                                          "url": "https://console.aws.amazon.com/costmanagement/home"}]},
+        {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": plain("Open Cost Explorer"),
+                    "url": "https://console.aws.amazon.com/costmanagement/home",
+                }
+            ],
+        },
     ]
 
 
@@ -58,8 +66,9 @@ def post_raw(sink, payload, token=SLACK_TOKEN, content_type="application/json; c
     if token:
         headers["Authorization"] = f"Bearer {token}"
     body = json.dumps(payload) if content_type.startswith("application/json") else payload
-    return requests.post(f"{sink.api_url}chat.postMessage", data=body, headers=headers, timeout=kwargs.pop("timeout", 5),
-                         **kwargs)
+    return requests.post(
+        f"{sink.api_url}chat.postMessage", data=body, headers=headers, timeout=kwargs.pop("timeout", 5), **kwargs
+    )
 
 
 def slack_error(call) -> SlackApiError:
@@ -72,8 +81,9 @@ def slack_error(call) -> SlackApiError:
 
 
 def test_a_report_is_accepted_and_recorded_with_ts_and_metadata(slack_sink, slack_client):
-    answer = slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="payments-prod: $1,234.56",
-                                           blocks=report_blocks(), metadata=METADATA)
+    answer = slack_client.chat_postMessage(
+        channel=REPORTS_CHANNEL, text="payments-prod: $1,234.56", blocks=report_blocks(), metadata=METADATA
+    )
     assert answer["ok"] and answer["channel"] == REPORTS_CHANNEL
     assert answer["message"]["metadata"] == METADATA
     (recorded,) = slack_sink.messages()
@@ -90,8 +100,13 @@ def test_ts_values_are_unique_and_increasing(slack_sink, slack_client):
 
 
 def test_form_bodies_may_carry_the_token_and_json_strings(slack_sink):
-    form = {"token": SLACK_TOKEN, "channel": REPORTS_CHANNEL, "text": "hi", "blocks": json.dumps([section("hi")]),
-            "metadata": json.dumps(METADATA)}
+    form = {
+        "token": SLACK_TOKEN,
+        "channel": REPORTS_CHANNEL,
+        "text": "hi",
+        "blocks": json.dumps([section("hi")]),
+        "metadata": json.dumps(METADATA),
+    }
     answer = post_raw(slack_sink, form, token=None, content_type="application/x-www-form-urlencoded").json()
     assert answer["ok"] is True
     assert slack_sink.messages()[0]["metadata"] == METADATA
@@ -104,8 +119,12 @@ def test_a_channel_can_be_named(slack_sink, slack_client):
 def test_public_channel_without_membership_needs_chat_write_public(slack_sink, slack_client):
     assert slack_client.chat_postMessage(channel=PUBLIC_NOT_JOINED_CHANNEL, text="hi")["ok"]
     slack_sink.configure(scopes=["chat:write"])
-    assert slack_error(lambda: slack_client.chat_postMessage(channel=PUBLIC_NOT_JOINED_CHANNEL, text="hi")).response[
-        "error"] == "not_in_channel"
+    assert (
+        slack_error(lambda: slack_client.chat_postMessage(channel=PUBLIC_NOT_JOINED_CHANNEL, text="hi")).response[
+            "error"
+        ]
+        == "not_in_channel"
+    )
 
 
 def test_json_without_charset_is_accepted_with_slacks_warning(slack_sink):
@@ -174,8 +193,11 @@ def test_blocks_without_text_fallback_are_accepted_and_flagged(slack_sink, slack
 
 @pytest.mark.parametrize(
     ("metadata", "error"),
-    [("{not json", "invalid_metadata_format"), (json.dumps({"event_type": "x"}), "invalid_metadata_schema"),
-     (json.dumps(["x"]), "invalid_metadata_format")],
+    [
+        ("{not json", "invalid_metadata_format"),
+        (json.dumps({"event_type": "x"}), "invalid_metadata_schema"),
+        (json.dumps(["x"]), "invalid_metadata_format"),
+    ],
 )
 def test_metadata_must_be_event_type_and_payload(slack_sink, metadata, error):
     form = {"channel": REPORTS_CHANNEL, "text": "hi", "metadata": metadata}
@@ -197,24 +219,40 @@ TOO_LONG_CASES = [
     ([{"type": "header", "text": mrkdwn("*bold*")}], "must be plain_text, mrkdwn is not allowed here"),
     ([section("s" * 3001)], "cannot exceed 3000 characters [json-pointer:/blocks/0]"),
     ([{"type": "section", "fields": [mrkdwn("f")] * 11}], "fields attribute cannot exceed 10 items"),
-    ([{"type": "section", "fields": [mrkdwn("f" * 2001)]}],
-     "must be less than 2001 characters [json-pointer:/blocks/0/fields/0/text]"),
+    (
+        [{"type": "section", "fields": [mrkdwn("f" * 2001)]}],
+        "must be less than 2001 characters [json-pointer:/blocks/0/fields/0/text]",
+    ),
     ([{"type": "context", "elements": [mrkdwn("c")] * 11}], "elements attribute cannot exceed 10 elements"),
-    ([{"type": "context", "elements": [{"type": "button", "text": plain("b")}]}],
-     "context elements must be text objects or images"),
+    (
+        [{"type": "context", "elements": [{"type": "button", "text": plain("b")}]}],
+        "context elements must be text objects or images",
+    ),
     ([section("")], "must be more than 0 characters [json-pointer:/blocks/0/text/text]"),
     ([section("x") | {"text": {"type": "mrkdwn", "text": "x", "emoji": True}}], "unsupported property: emoji"),
-    ([section("a", block_id="b1"), section("b", block_id="b1")], "duplicate block_id: b1 [json-pointer:/blocks/1/block_id]"),
+    (
+        [section("a", block_id="b1"), section("b", block_id="b1")],
+        "duplicate block_id: b1 [json-pointer:/blocks/1/block_id]",
+    ),
     ([section("a", block_id="b" * 256)], "block_id cannot exceed 255 characters"),
     ([{"type": "banner", "text": plain("x")}], "unsupported type: banner"),
     ([{"type": "actions", "elements": [{"type": "button", "text": mrkdwn("go")}]}], "must be plain_text"),
-    ([{"type": "actions", "elements": [{"type": "button", "text": plain("g" * 76), "action_id": "a"}]}],
-     "cannot exceed 75 characters"),
-    ([{"type": "table", "rows": [[{"type": "raw_text", "text": "a"}]]}] * 2, "only one table block is allowed per message"),
-    ([{"type": "table", "rows": [[{"type": "raw_text", "text": "a"}]] * 101}],
-     "no more than 100 items allowed [json-pointer:/blocks/0/rows]"),
-    ([{"type": "table", "rows": [[{"type": "raw_text", "text": "a"}] * 21]}],
-     "no more than 20 items allowed [json-pointer:/blocks/0/rows/0]"),
+    (
+        [{"type": "actions", "elements": [{"type": "button", "text": plain("g" * 76), "action_id": "a"}]}],
+        "cannot exceed 75 characters",
+    ),
+    (
+        [{"type": "table", "rows": [[{"type": "raw_text", "text": "a"}]]}] * 2,
+        "only one table block is allowed per message",
+    ),
+    (
+        [{"type": "table", "rows": [[{"type": "raw_text", "text": "a"}]] * 101}],
+        "no more than 100 items allowed [json-pointer:/blocks/0/rows]",
+    ),
+    (
+        [{"type": "table", "rows": [[{"type": "raw_text", "text": "a"}] * 21]}],
+        "no more than 20 items allowed [json-pointer:/blocks/0/rows/0]",
+    ),
     ([{"text": plain("no type")}], "missing required field: type"),
 ]
 
@@ -238,15 +276,17 @@ def test_blocks_exactly_at_the_limits_are_accepted(slack_client):
     ] + [{"type": "divider"}] * 45
     assert len(at_limits) == 50
     assert slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="fallback", blocks=at_limits)["ok"]
-    assert slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="f",
-                                         blocks=[{"type": "section", "fields": [mrkdwn("f" * 2000)]}])["ok"]
+    assert slack_client.chat_postMessage(
+        channel=REPORTS_CHANNEL, text="f", blocks=[{"type": "section", "fields": [mrkdwn("f" * 2000)]}]
+    )["ok"]
 
 
 def test_too_much_text_summed_over_blocks_is_msg_blocks_too_long(slack_sink, slack_client):
     slack_sink.configure(rate_limit_per_second=None)
     assert slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="f", blocks=[section("s" * 3000)] * 4)["ok"]
-    raised = slack_error(lambda: slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="f",
-                                                               blocks=[section("s" * 2700)] * 5))
+    raised = slack_error(
+        lambda: slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="f", blocks=[section("s" * 2700)] * 5)
+    )
     assert raised.response["error"] == "msg_blocks_too_long"
 
 
@@ -292,8 +332,10 @@ def test_injected_429s_carry_retry_after_and_slack_sdk_honours_them(slack_sink):
 def test_errors_can_be_injected_for_one_channel(slack_sink, slack_client):
     slack_sink.fail_next("channel_not_found", count=None, channel=REPORTS_CHANNEL)
     for _ in range(2):
-        assert slack_error(lambda: slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="x")).response[
-            "error"] == "channel_not_found"
+        assert (
+            slack_error(lambda: slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="x")).response["error"]
+            == "channel_not_found"
+        )
     assert slack_client.chat_postMessage(channel=OPERATORS_CHANNEL, text="fine")["ok"]
     slack_sink.clear_faults()
     assert slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="back")["ok"]
@@ -344,27 +386,34 @@ def test_history_pages_and_time_window(slack_sink, slack_client):
     stamps = [slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text=f"m{i}")["ts"] for i in range(5)]
     first = slack_client.conversations_history(channel=REPORTS_CHANNEL, limit=2)
     assert [m["text"] for m in first["messages"]] == ["m4", "m3"] and first["has_more"]
-    second = slack_client.conversations_history(channel=REPORTS_CHANNEL, limit=2,
-                                                cursor=first["response_metadata"]["next_cursor"])
+    second = slack_client.conversations_history(
+        channel=REPORTS_CHANNEL, limit=2, cursor=first["response_metadata"]["next_cursor"]
+    )
     assert [m["text"] for m in second["messages"]] == ["m2", "m1"]
     window = slack_client.conversations_history(channel=REPORTS_CHANNEL, oldest=stamps[1], latest=stamps[3])
     assert [m["text"] for m in window["messages"]] == ["m2"]
-    inclusive = slack_client.conversations_history(channel=REPORTS_CHANNEL, oldest=stamps[1], latest=stamps[3],
-                                                   inclusive=True)
+    inclusive = slack_client.conversations_history(
+        channel=REPORTS_CHANNEL, oldest=stamps[1], latest=stamps[3], inclusive=True
+    )
     assert [m["text"] for m in inclusive["messages"]] == ["m3", "m2", "m1"]
 
 
 def test_history_needs_scope_and_membership(slack_sink, slack_client):
-    assert slack_error(lambda: slack_client.conversations_history(channel=PUBLIC_NOT_JOINED_CHANNEL)).response[
-        "error"] == "not_in_channel"
+    assert (
+        slack_error(lambda: slack_client.conversations_history(channel=PUBLIC_NOT_JOINED_CHANNEL)).response["error"]
+        == "not_in_channel"
+    )
     slack_sink.configure(scopes=["chat:write", "channels:history"])
     raised = slack_error(lambda: slack_client.conversations_history(channel=OPERATORS_CHANNEL)).response
     assert (raised["error"], raised["needed"]) == ("missing_scope", "groups:history")
 
 
 def test_seeded_messages_stand_for_earlier_deliveries(slack_sink, slack_client):
-    seeded = requests.post(f"{slack_sink.url}/__control/messages",
-                           json={"channel": REPORTS_CHANNEL, "text": "yesterday's run", "metadata": METADATA}, timeout=5)
+    seeded = requests.post(
+        f"{slack_sink.url}/__control/messages",
+        json={"channel": REPORTS_CHANNEL, "text": "yesterday's run", "metadata": METADATA},
+        timeout=5,
+    )
     history = slack_client.conversations_history(channel=REPORTS_CHANNEL, include_all_metadata=True)
     assert history["messages"][0]["ts"] == seeded.json()["ts"]
     assert history["messages"][0]["metadata"] == METADATA
@@ -376,23 +425,30 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def test_the_external_upload_flow_records_the_image(slack_sink, slack_client):
-    answer = slack_client.files_upload_v2(channel=REPORTS_CHANNEL, content=PNG, filename="trend.png",
-                                          title="Cost trend", initial_comment="Last 30 days")
+    answer = slack_client.files_upload_v2(
+        channel=REPORTS_CHANNEL, content=PNG, filename="trend.png", title="Cost trend", initial_comment="Last 30 days"
+    )
     assert answer["ok"]
     (uploaded,) = slack_sink.files()
     assert (uploaded["channel_id"], uploaded["title"], uploaded["mimetype"], uploaded["size"]) == (
-        REPORTS_CHANNEL, "Cost trend", "image/png", len(PNG))
+        REPORTS_CHANNEL,
+        "Cost trend",
+        "image/png",
+        len(PNG),
+    )
     assert uploaded["initial_comment"] == "Last 30 days"
 
 
 def test_upload_steps_are_checked(slack_sink):
     auth = {"Authorization": f"Bearer {SLACK_TOKEN}"}
     api = slack_sink.api_url
-    as_json = requests.post(f"{api}files.getUploadURLExternal", json={"filename": "a.png", "length": 3},
-                            headers=auth, timeout=5).json()
+    as_json = requests.post(
+        f"{api}files.getUploadURLExternal", json={"filename": "a.png", "length": 3}, headers=auth, timeout=5
+    ).json()
     assert as_json["error"] == "invalid_arguments"
-    ticket = requests.post(f"{api}files.getUploadURLExternal", data={"filename": "a.png", "length": "3"},
-                           headers=auth, timeout=5).json()
+    ticket = requests.post(
+        f"{api}files.getUploadURLExternal", data={"filename": "a.png", "length": "3"}, headers=auth, timeout=5
+    ).json()
     complete = {"files": json.dumps([{"id": ticket["file_id"]}]), "channel_id": REPORTS_CHANNEL}
     early = requests.post(f"{api}files.completeUploadExternal", data=complete, headers=auth, timeout=5).json()
     assert early["error"] == "file_not_found"
@@ -402,8 +458,9 @@ def test_upload_steps_are_checked(slack_sink):
     again = requests.post(f"{api}files.completeUploadExternal", data=complete, headers=auth, timeout=5).json()
     assert again["error"] == "file_not_found"
     slack_sink.configure(scopes=["chat:write"])
-    scoped = requests.post(f"{api}files.getUploadURLExternal", data={"filename": "a", "length": "1"},
-                           headers=auth, timeout=5).json()
+    scoped = requests.post(
+        f"{api}files.getUploadURLExternal", data={"filename": "a", "length": "1"}, headers=auth, timeout=5
+    ).json()
     assert (scoped["error"], scoped["needed"]) == ("missing_scope", "files:write")
 
 
@@ -415,8 +472,10 @@ def test_control_api_over_http(slack_sink, slack_client):
     assert requests.get(f"{control}/health", timeout=5).json() == {"ok": True, "channels": 5}
     requests.post(f"{control}/settings", json={"rate_limit_per_second": None}, timeout=5).raise_for_status()
     requests.post(f"{control}/faults", json={"kind": "error", "error": "not_in_channel", "count": 1}, timeout=5)
-    assert slack_error(lambda: slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="x")).response[
-        "error"] == "not_in_channel"
+    assert (
+        slack_error(lambda: slack_client.chat_postMessage(channel=REPORTS_CHANNEL, text="x")).response["error"]
+        == "not_in_channel"
+    )
     for channel in (REPORTS_CHANNEL, REPORTS_CHANNEL, OPERATORS_CHANNEL):
         slack_client.chat_postMessage(channel=channel, text="x")
     assert len(requests.get(f"{control}/messages", params={"channel": REPORTS_CHANNEL}, timeout=5).json()) == 2
@@ -438,9 +497,20 @@ def test_auth_test_and_unknown_methods(slack_client):
 
 def test_runs_standalone_from_the_command_line():
     process = subprocess.Popen(
-        [sys.executable, "-m", "tests.support.slack_sink", "--port", "0", "--token", "xoxb-cli",
-         "--channel", "C0000000001:general"],
-        cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.support.slack_sink",
+            "--port",
+            "0",
+            "--token",
+            "xoxb-cli",
+            "--channel",
+            "C0000000001:general",
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         api_url = process.stdout.readline().split(" on ")[1].split(" ")[0]
