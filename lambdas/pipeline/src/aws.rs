@@ -84,6 +84,19 @@ pub fn organizations_client(config: &SdkConfig) -> aws_sdk_organizations::Client
     aws_sdk_organizations::Client::from_conf(conf)
 }
 
+/// The S3 client. With an endpoint override (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_S3`: an
+/// emulator, MinIO, a VPC interface endpoint) requests use path-style addressing, because
+/// virtual-hosted names (`<bucket>.<endpoint host>`) do not resolve there; against AWS's own
+/// endpoints nothing changes.
+pub fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let endpoint_overridden =
+        config.endpoint_url().is_some() || std::env::var_os("AWS_ENDPOINT_URL_S3").is_some();
+    let conf = aws_sdk_s3::config::Builder::from(config)
+        .force_path_style(endpoint_overridden)
+        .build();
+    aws_sdk_s3::Client::from_conf(conf)
+}
+
 /// Clients of the planning step (Cost Explorer's client lives in `orgpulse-cost`).
 #[derive(Debug, Clone)]
 pub struct PlanClients {
@@ -95,7 +108,7 @@ impl PlanClients {
     pub fn new(config: &SdkConfig) -> Self {
         Self {
             organizations: organizations_client(config),
-            s3: aws_sdk_s3::Client::new(config),
+            s3: s3_client(config),
         }
     }
 }
@@ -112,7 +125,7 @@ pub struct ReportClients {
 impl ReportClients {
     pub fn new(config: &SdkConfig) -> Self {
         Self {
-            s3: aws_sdk_s3::Client::new(config),
+            s3: s3_client(config),
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             secretsmanager: aws_sdk_secretsmanager::Client::new(config),
             sts: aws_sdk_sts::Client::new(config),
@@ -131,7 +144,7 @@ pub struct SummarizeClients {
 impl SummarizeClients {
     pub fn new(config: &SdkConfig) -> Self {
         Self {
-            s3: aws_sdk_s3::Client::new(config),
+            s3: s3_client(config),
             dynamodb: aws_sdk_dynamodb::Client::new(config),
             secretsmanager: aws_sdk_secretsmanager::Client::new(config),
         }

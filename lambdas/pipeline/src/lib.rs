@@ -5,7 +5,9 @@
 pub mod aws;
 pub mod error;
 pub mod ledger;
+pub mod member;
 pub mod organizations;
+pub mod secrets;
 pub mod store;
 
 pub use error::{Error, Result};
