@@ -1,8 +1,8 @@
 """Fixtures shared by every Python test: the Cost Explorer emulator and the Slack sink on free
 loopback ports (background threads, stopped after the test), and generated cost datasets.
 
-    def test_something(ce_emulator, ce_env, slack_sink, cost_dataset):
-        subprocess.run([...], env={**os.environ, **ce_env, "SLACK_API_URL": slack_sink.api_url})
+    def test_something(ce_emulator, ce_env, slack_sink, slack_env, cost_dataset):
+        subprocess.run([...], env={**os.environ, **ce_env, **slack_env})
         assert ce_emulator.billed_requests() == 1
         assert [m["channel"] for m in slack_sink.messages()] == [REPORTS_CHANNEL]
 """
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-# `tests.support` must be importable however pytest was started (`pytest tests`,
-# `python -m pytest`, from another directory).
+# `tests.support` must be importable with `pytest tests` as well as `python -m pytest tests`
+# (only the latter puts the repository root on sys.path). Run pytest from the repository root.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
@@ -135,6 +135,12 @@ def slack_sink():
     server = sink.serve()
     yield sink
     server.stop()
+
+
+@pytest.fixture
+def slack_env(slack_sink) -> dict[str, str]:
+    """Environment pointing orgpulse's Slack client (SLACK_API_URL) at the sink."""
+    return {"SLACK_API_URL": f"{slack_sink.url}/api", "SLACK_BOT_TOKEN": SLACK_TOKEN}
 
 
 @pytest.fixture

@@ -519,3 +519,11 @@ def test_runs_standalone_from_the_command_line():
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_slack_env_points_at_the_sink(slack_env, slack_sink):
+    base = slack_env["SLACK_API_URL"]
+    answer = requests.post(
+        f"{base}/auth.test", headers={"Authorization": f"Bearer {slack_env['SLACK_BOT_TOKEN']}"}, timeout=5
+    )
+    assert answer.json()["ok"] is True
