@@ -20,7 +20,9 @@ impl Period {
     }
     /// The last day inside the period (`end - 1`), for display.
     pub fn last_day(&self) -> NaiveDate {
-        self.end.pred_opt().expect("period end is after the minimum date")
+        self.end
+            .pred_opt()
+            .expect("period end is after the minimum date")
     }
 }
 

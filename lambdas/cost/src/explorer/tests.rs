@@ -1,0 +1,595 @@
+use super::*;
+use aws_sdk_costexplorer::operation::get_cost_and_usage::{
+    GetCostAndUsageError, GetCostAndUsageOutput,
+};
+use aws_sdk_costexplorer::operation::get_cost_forecast::GetCostForecastOutput;
+use aws_sdk_costexplorer::types::{Group, MetricValue};
+use aws_sdk_costexplorer::Client;
+use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
+use orgpulse_config::{Granularity, TagClause};
+use pretty_assertions::assert_eq;
+use rust_decimal_macros::dec;
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+fn id(s: &str) -> AccountId {
+    AccountId::parse(s).unwrap()
+}
+
+fn fast_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(1),
+        max_backoff: Duration::from_millis(2),
+        attempt_timeout: Duration::from_secs(5),
+        max_pages: 10,
+    }
+}
+
+fn explorer(mode: RuleMode, rules: &[&Rule]) -> CostExplorer {
+    let ce: Client = mock_client!(aws_sdk_costexplorer, mode, rules, |conf| conf
+        .retry_config(RetryConfig::disabled()));
+    CostExplorer::new(ce, fast_policy())
+}
+
+/// The error body Cost Explorer sends (awsJson1_1), with its HTTP status.
+fn aws_error(code: &str, message: &str) -> Option<String> {
+    Some(format!(r#"{{"__type":"{code}","message":"{message}"}}"#))
+}
+
+fn daily_result(day: &str, estimated: bool, groups: &[(&[&str], &str)]) -> ResultByTime {
+    let start = d(day);
+    ResultByTime::builder()
+        .time_period(date_interval(&Period::new(
+            start,
+            start.succ_opt().unwrap(),
+        )))
+        .estimated(estimated)
+        .set_groups(Some(
+            groups
+                .iter()
+                .map(|(keys, amount)| {
+                    Group::builder()
+                        .set_keys(Some(keys.iter().map(|k| k.to_string()).collect()))
+                        .metrics(
+                            "UnblendedCost",
+                            MetricValue::builder().amount(*amount).unit("USD").build(),
+                        )
+                        .build()
+                })
+                .collect(),
+        ))
+        .build()
+}
+
+const A: &str = "111111111111";
+const B: &str = "222222222222";
+const EC2: &str = "Amazon Elastic Compute Cloud - Compute";
+const S3: &str = "Amazon Simple Storage Service";
+
+fn daily_plan() -> FetchPlan {
+    FetchPlan::for_reports([Granularity::Daily], d("2024-03-15"))
+}
+
+#[tokio::test]
+async fn organization_query_follows_every_page_token() {
+    // Cost Explorer splits one day's groups across pages: both halves must be kept.
+    let first = mock!(Client::get_cost_and_usage)
+        .match_requests(|req| req.next_page_token().is_none())
+        .then_output(|| {
+            GetCostAndUsageOutput::builder()
+                .results_by_time(daily_result(
+                    "2024-03-13",
+                    false,
+                    &[(&[A, EC2], "10.5"), (&[A, S3], "1")],
+                ))
+                .results_by_time(daily_result("2024-03-14", true, &[(&[A, EC2], "11")]))
+                .next_page_token("page-2")
+                .build()
+        });
+    let second = mock!(Client::get_cost_and_usage)
+        .match_requests(|req| req.next_page_token() == Some("page-2"))
+        .then_output(|| {
+            GetCostAndUsageOutput::builder()
+                .results_by_time(daily_result(
+                    "2024-03-14",
+                    true,
+                    &[(&[A, S3], "1.25"), (&[B, EC2], "-3")],
+                ))
+                .next_page_token("page-3")
+                .build()
+        });
+    let third = mock!(Client::get_cost_and_usage)
+        .match_requests(|req| req.next_page_token() == Some("page-3"))
+        .then_output(|| {
+            GetCostAndUsageOutput::builder()
+                .results_by_time(daily_result("2024-03-14", true, &[(&[B, S3], "0.0000001")]))
+                .build()
+        });
+    let explorer = explorer(RuleMode::MatchAny, &[&first, &second, &third]);
+
+    let org = explorer
+        .fetch_organization(&[CostMetric::UnblendedCost], &daily_plan())
+        .await
+        .unwrap();
+
+    assert_eq!(
+        first.num_calls() + second.num_calls() + third.num_calls(),
+        3
+    );
+    assert_eq!(
+        explorer.stats(),
+        RequestStats {
+            billed_requests: 3,
+            attempts: 3,
+            throttled: 0
+        }
+    );
+    let yesterday = Period::new(d("2024-03-14"), d("2024-03-15"));
+    let a = org.for_account(&id(A));
+    assert_eq!(a.total(CostMetric::UnblendedCost, &yesterday), dec!(12.25));
+    assert_eq!(
+        a.total(
+            CostMetric::UnblendedCost,
+            &Period::new(d("2024-03-13"), d("2024-03-15"))
+        ),
+        dec!(23.75)
+    );
+    assert!(a.is_estimated(&yesterday));
+    assert!(!a.is_estimated(&Period::new(d("2024-03-13"), d("2024-03-14"))));
+    let b = org.for_account(&id(B));
+    assert_eq!(
+        b.service_totals(CostMetric::UnblendedCost, &yesterday)[EC2],
+        dec!(-3)
+    );
+    assert_eq!(
+        b.service_totals(CostMetric::UnblendedCost, &yesterday)[S3],
+        dec!(0.0000001)
+    );
+    assert_eq!(org.account_ids().count(), 2);
+}
+
+#[tokio::test]
+async fn organization_query_shape_and_monthly_query_for_whole_months() {
+    // On the 1st, January is compared whole: DAILY for the recent days, MONTHLY for January.
+    let plan = FetchPlan::for_reports([Granularity::Daily], d("2024-03-01"));
+    let daily = mock!(Client::get_cost_and_usage)
+        .match_requests(|req| {
+            req.granularity() == Some(&CeGranularity::Daily)
+                && req.time_period().map(|p| (p.start(), p.end()))
+                    == Some(("2024-01-31", "2024-03-01"))
+                && req.filter().is_none()
+                && req.metrics() == ["UnblendedCost", "BlendedCost"]
+                && req
+                    .group_by()
+                    .iter()
+                    .map(|g| g.key().unwrap_or_default())
+                    .eq(["LINKED_ACCOUNT", "SERVICE"])
+        })
+        .then_output(|| {
+            GetCostAndUsageOutput::builder()
+                .results_by_time(daily_result("2024-02-29", false, &[(&[A, EC2], "2")]))
+                .build()
+        });
+    let monthly = mock!(Client::get_cost_and_usage)
+        .match_requests(|req| {
+            req.granularity() == Some(&CeGranularity::Monthly)
+                && req.time_period().map(|p| (p.start(), p.end()))
+                    == Some(("2024-01-01", "2024-02-01"))
+        })
+        .then_output(|| {
+            let january = ResultByTime::builder()
+                .time_period(date_interval(&Period::new(
+                    d("2024-01-01"),
+                    d("2024-02-01"),
+                )))
+                .groups(
+                    Group::builder()
+                        .keys(A)
+                        .keys(EC2)
+                        .metrics(
+                            "UnblendedCost",
+                            MetricValue::builder().amount("62").unit("USD").build(),
+                        )
+                        .metrics(
+                            "BlendedCost",
+                            MetricValue::builder().amount("60").unit("USD").build(),
+                        )
+                        .build(),
+                )
+                .build();
+            GetCostAndUsageOutput::builder()
+                .results_by_time(january)
+                .build()
+        });
+    let explorer = explorer(RuleMode::MatchAny, &[&daily, &monthly]);
+    let org = explorer
+        .fetch_organization(
+            &[
+                CostMetric::UnblendedCost,
+                CostMetric::BlendedCost,
+                CostMetric::UnblendedCost,
+            ],
+            &plan,
+        )
+        .await
+        .unwrap();
+    assert_eq!((daily.num_calls(), monthly.num_calls()), (1, 1));
+    let a = org.for_account(&id(A));
+    let january = Period::new(d("2024-01-01"), d("2024-02-01"));
+    assert_eq!(a.total(CostMetric::UnblendedCost, &january), dec!(62));
+    assert_eq!(a.total(CostMetric::BlendedCost, &january), dec!(60));
+}
+
+#[tokio::test]
+async fn throttling_is_retried_then_succeeds() {
+    let rule = mock!(Client::get_cost_and_usage)
+        .sequence()
+        .http_status(400, aws_error("LimitExceededException", "Rate exceeded"))
+        .times(2)
+        .output(|| {
+            GetCostAndUsageOutput::builder()
+                .results_by_time(daily_result("2024-03-14", false, &[(&[EC2], "4")]))
+                .build()
+        })
+        .build();
+    let explorer = explorer(RuleMode::Sequential, &[&rule]);
+    let data = explorer
+        .fetch_account(
+            &id(A),
+            &TagFilter::default(),
+            CostMetric::UnblendedCost,
+            &daily_plan(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(rule.num_calls(), 3);
+    assert_eq!(
+        explorer.stats(),
+        RequestStats {
+            billed_requests: 1,
+            attempts: 3,
+            throttled: 2
+        }
+    );
+    assert_eq!(
+        data.total(
+            CostMetric::UnblendedCost,
+            &Period::new(d("2024-03-14"), d("2024-03-15"))
+        ),
+        dec!(4)
+    );
+}
+
+#[tokio::test]
+async fn throttling_exhausts_the_attempts() {
+    let rule = mock!(Client::get_cost_and_usage)
+        .sequence()
+        .http_status(400, aws_error("LimitExceededException", "Rate exceeded"))
+        .times(3)
+        .build();
+    let explorer = explorer(RuleMode::Sequential, &[&rule]);
+    let error = explorer
+        .fetch_account(
+            &id(A),
+            &TagFilter::default(),
+            CostMetric::UnblendedCost,
+            &daily_plan(),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Throttled {
+                operation: "GetCostAndUsage",
+                attempts: 3
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(error.error_type(), "Throttled");
+    assert!(error.to_string().contains("LimitExceededException"));
+    assert_eq!(rule.num_calls(), 3);
+    assert_eq!(explorer.stats().billed_requests, 0);
+    assert_eq!(explorer.stats().throttled, 3);
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_client_errors_are_not() {
+    let flaky = mock!(Client::get_cost_and_usage)
+        .sequence()
+        .http_status(503, None)
+        .output(|| GetCostAndUsageOutput::builder().build())
+        .build();
+    let explorer_flaky = explorer(RuleMode::Sequential, &[&flaky]);
+    explorer_flaky
+        .fetch_account(
+            &id(A),
+            &TagFilter::default(),
+            CostMetric::UnblendedCost,
+            &daily_plan(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(explorer_flaky.stats().attempts, 2);
+
+    let denied = mock!(Client::get_cost_and_usage)
+        .sequence()
+        .http_status(
+            400,
+            aws_error(
+                "AccessDeniedException",
+                "User is not authorized to perform: ce:GetCostAndUsage",
+            ),
+        )
+        .build();
+    let explorer_denied = explorer(RuleMode::Sequential, &[&denied]);
+    let error = explorer_denied
+        .fetch_account(
+            &id(A),
+            &TagFilter::default(),
+            CostMetric::UnblendedCost,
+            &daily_plan(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(denied.num_calls(), 1);
+    let text = error.to_string();
+    assert!(text.contains("AccessDeniedException"), "{text}");
+    assert!(text.contains("ce:GetCostAndUsage"), "{text}");
+    assert!(text.contains("Cost Explorer must be enabled"), "{text}");
+    assert_eq!(error.error_type(), "CostExplorerError");
+}
+
+#[tokio::test]
+async fn data_unavailable_is_no_data_not_an_error() {
+    let rule = mock!(Client::get_cost_and_usage)
+        .sequence()
+        .http_status(
+            400,
+            aws_error("DataUnavailableException", "Data is not available"),
+        )
+        .repeatedly()
+        .build();
+    let explorer = explorer(RuleMode::MatchAny, &[&rule]);
+    let account = explorer
+        .fetch_account(
+            &id(A),
+            &TagFilter::default(),
+            CostMetric::UnblendedCost,
+            &daily_plan(),
+        )
+        .await
+        .unwrap();
+    assert!(account.no_data);
+    let org = explorer
+        .fetch_organization(&[CostMetric::UnblendedCost], &daily_plan())
+        .await
+        .unwrap();
+    assert!(org.is_no_data());
+    assert!(org.for_account(&id(A)).no_data);
+    assert_eq!(explorer.stats().billed_requests, 0);
+}
+
+#[tokio::test]
+async fn an_attempt_that_hangs_times_out_and_is_retried() {
+    let mut policy = fast_policy();
+    policy.attempt_timeout = Duration::from_millis(20);
+    let ce: Client = mock_client!(aws_sdk_costexplorer, RuleMode::Sequential, &[]);
+    let explorer = CostExplorer::new(ce, policy);
+    let mut calls = 0;
+    let reply = explorer
+        .send_with_retries("GetCostAndUsage", || {
+            calls += 1;
+            let hang = calls == 1;
+            async move {
+                if hang {
+                    std::future::pending::<()>().await;
+                }
+                Ok::<_, SdkError<GetCostAndUsageError>>("answer")
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(reply, Some("answer"));
+    assert_eq!(calls, 2);
+
+    let error = explorer
+        .send_with_retries("GetCostAndUsage", || async {
+            std::future::pending::<()>().await;
+            Ok::<(), SdkError<GetCostAndUsageError>>(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Unreachable { attempts: 3, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.error_type(), "Retryable");
+}
+
+#[test]
+fn backoff_is_bounded_full_jitter() {
+    let ce: Client = mock_client!(aws_sdk_costexplorer, RuleMode::Sequential, &[]);
+    let explorer = CostExplorer::new(ce, RetryPolicy::default());
+    for retry in 1..=12 {
+        let cap = Duration::from_secs(1)
+            .saturating_mul(2u32.saturating_pow(retry - 1))
+            .min(Duration::from_secs(20));
+        for _ in 0..50 {
+            assert!(explorer.backoff(retry) <= cap);
+        }
+    }
+    // Jitter: not always the cap.
+    let waits: std::collections::HashSet<Duration> = (0..20).map(|_| explorer.backoff(5)).collect();
+    assert!(waits.len() > 1);
+}
+
+fn tag_filter() -> TagFilter {
+    TagFilter {
+        clauses: vec![
+            TagClause {
+                key: "Environment".into(),
+                matches: TagMatch::Equals(vec!["prod".into(), "stg".into()]),
+            },
+            TagClause {
+                key: "Team".into(),
+                matches: TagMatch::Absent,
+            },
+        ],
+    }
+}
+
+#[tokio::test]
+async fn account_query_on_the_wire() {
+    // The exact JSON the SDK sends: the seed's query with tag filters in `And`.
+    let (http_client, request) = aws_smithy_http_client::test_util::capture_request(None);
+    let conf = aws_sdk_costexplorer::Config::builder()
+        .with_test_defaults_v2()
+        .http_client(http_client)
+        .retry_config(RetryConfig::disabled())
+        .build();
+    let explorer = CostExplorer::new(Client::from_conf(conf), fast_policy());
+    // The canned answer is an empty 200: no rows.
+    let data = explorer
+        .fetch_account(
+            &id("012345678901"),
+            &tag_filter(),
+            CostMetric::BlendedCost,
+            &daily_plan(),
+        )
+        .await
+        .unwrap();
+    assert!(data.costs.is_empty());
+
+    let request = request.expect_request();
+    assert_eq!(request.uri(), "https://ce.us-east-1.amazonaws.com/");
+    assert_eq!(
+        request.headers().get("x-amz-target"),
+        Some("AWSInsightsIndexService.GetCostAndUsage")
+    );
+    let body: serde_json::Value = serde_json::from_slice(request.body().bytes().unwrap()).unwrap();
+    assert_eq!(
+        body,
+        serde_json::json!({
+            "TimePeriod": {"Start": "2024-02-01", "End": "2024-03-15"},
+            "Granularity": "DAILY",
+            "Filter": {"And": [
+                {"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": ["012345678901"]}},
+                {"Tags": {"Key": "Environment", "Values": ["prod", "stg"], "MatchOptions": ["EQUALS"]}},
+                {"Tags": {"Key": "Team", "MatchOptions": ["ABSENT"]}},
+            ]},
+            "Metrics": ["BlendedCost"],
+            "GroupBy": [{"Type": "DIMENSION", "Key": "SERVICE"}],
+        })
+    );
+}
+
+#[test]
+fn without_tags_the_filter_is_the_account_alone() {
+    let filter = account_filter(&id(A), &TagFilter::default());
+    assert!(filter.and().is_empty());
+    let dimension = filter.dimensions().unwrap();
+    assert_eq!(dimension.key(), Some(&Dimension::LinkedAccount));
+    assert_eq!(dimension.values(), [A]);
+}
+
+#[tokio::test]
+async fn forecast_for_the_rest_of_the_month() {
+    let rule = mock!(Client::get_cost_forecast)
+        .match_requests(|req| {
+            req.time_period().map(|p| (p.start(), p.end())) == Some(("2024-03-15", "2024-04-01"))
+                && req.metric() == Some(&Metric::UnblendedCost)
+                && req.filter().map(|f| f.and().len()) == Some(3)
+        })
+        .then_output(|| {
+            GetCostForecastOutput::builder()
+                .total(
+                    MetricValue::builder()
+                        .amount("215.1234")
+                        .unit("USD")
+                        .build(),
+                )
+                .build()
+        });
+    let explorer = explorer(RuleMode::Sequential, &[&rule]);
+    let forecast = explorer
+        .forecast_month_end(
+            &id(A),
+            &tag_filter(),
+            CostMetric::UnblendedCost,
+            d("2024-03-15"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        forecast.period,
+        Period::new(d("2024-03-15"), d("2024-04-01"))
+    );
+    assert_eq!(forecast.mean, dec!(215.1234));
+
+    // On the 1st the month is complete: no request at all.
+    assert_eq!(
+        explorer
+            .forecast_month_end(
+                &id(A),
+                &tag_filter(),
+                CostMetric::UnblendedCost,
+                d("2024-04-01")
+            )
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(explorer.stats().attempts, 1);
+}
+
+#[tokio::test]
+async fn forecast_without_history_is_none() {
+    let rule = mock!(Client::get_cost_forecast)
+        .sequence()
+        .http_status(
+            400,
+            aws_error(
+                "DataUnavailableException",
+                "insufficient amount of historical data",
+            ),
+        )
+        .build();
+    let explorer = explorer(RuleMode::Sequential, &[&rule]);
+    let forecast = explorer
+        .forecast_month_end(
+            &id(A),
+            &TagFilter::default(),
+            CostMetric::UnblendedCost,
+            d("2024-03-15"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(forecast, None);
+}
+
+#[test]
+fn amounts() {
+    assert_eq!(parse_amount("x", "1.5", Some("USD")).unwrap(), dec!(1.5));
+    assert_eq!(
+        parse_amount("x", "-0.0000000001", Some("USD")).unwrap(),
+        dec!(-0.0000000001)
+    );
+    assert_eq!(
+        parse_amount("x", "1.2E-7", Some("USD")).unwrap(),
+        dec!(0.00000012)
+    );
+    assert_eq!(parse_amount("x", "0", Some("N/A")).unwrap(), dec!(0));
+    assert!(matches!(
+        parse_amount("x", "3", Some("EUR")),
+        Err(Error::UnexpectedUnit { .. })
+    ));
+    assert!(matches!(
+        parse_amount("x", "abc", Some("USD")),
+        Err(Error::Malformed { .. })
+    ));
+}
