@@ -188,7 +188,7 @@ fn header(view: &ReportView) -> SlackHeaderBlock {
 fn header_text(view: &ReportView) -> (String, bool) {
     let marker = if view.alert { ALERT_MARKER } else { "" };
     let suffix = format!(" · {}", view.kind_and_period);
-    let room = limits::MAX_HEADER_TEXT_CHARS - char_len(marker) - char_len(&suffix);
+    let room = limits::MAX_HEADER_TEXT_CHARS.saturating_sub(char_len(marker) + char_len(&suffix));
     let label = truncate(&view.label, room);
     let shortened = label != view.label;
     (format!("{marker}{label}{suffix}"), shortened)

@@ -378,7 +378,7 @@ fn notes(report: &CostReport) -> Vec<Note> {
     if let Some(rate) = &report.rate {
         notes.push(Note::Rate(format!(
             "1 USD = {} {} ({}, {})",
-            rate_text(rate.per_usd),
+            money::rate(rate.per_usd),
             rate.currency,
             single_line(&rate.source),
             rate.date
@@ -393,16 +393,6 @@ fn notes(report: &CostReport) -> Vec<Note> {
         }
     }
     notes
-}
-
-/// Rates keep their precision up to 4 decimals, with at least 2 ("151.20").
-fn rate_text(per_usd: Decimal) -> String {
-    let rounded = per_usd.round_dp(4).normalize();
-    if rounded.scale() < 2 {
-        format!("{rounded:.2}")
-    } else {
-        rounded.to_string()
-    }
 }
 
 /// The filter as a sentence: `env = prod or staging, and team not set`.
