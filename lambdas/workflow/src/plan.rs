@@ -1,0 +1,385 @@
+//! The plan step: configuration + organization + today's date → one work item per account with
+//! a report due, and the organization-wide cost data fetched once for all of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{NaiveDate, Utc};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use orgpulse_config::{
+    AccountId, Config, CostMetric, CurrencyCode, Granularity, Loaded, OrgSettings, OrgUnitId,
+};
+use orgpulse_cost::{
+    due_kinds, report_date, resolve_rate, AppliedRate, CostExplorer, EcbRates, FetchPlan,
+    FixedRates, FixedThenLive, RateSource,
+};
+use orgpulse_pipeline::organizations::{OrgAccount, OrgListing, OrganizationsReader, TagLookup};
+use orgpulse_pipeline::store::KnownAccounts;
+
+use crate::error::{Error, Result};
+use crate::files::{RunFiles, RunLayout, KNOWN_ACCOUNTS_KEY};
+use crate::messages::{AccountRef, CostSource, PlanEvent, PlanOutput, PlanRecord, WorkItem};
+
+/// Exchange rates last fetched successfully, per currency: the fallback when the live source
+/// is down.
+pub const LAST_RATES_KEY: &str = "state/last-exchange-rates.json";
+
+/// Per-account cost slices written at the same time.
+const WRITE_CONCURRENCY: usize = 32;
+
+/// Where the configuration comes from.
+#[derive(Debug, Clone)]
+pub enum ConfigSource {
+    /// An object in the run bucket (`ORGPULSE_CONFIG_KEY`).
+    Object { key: String },
+    /// Bytes already read (the CLI's `--config FILE`), with a name for messages.
+    Bytes { name: String, bytes: Vec<u8> },
+}
+
+impl ConfigSource {
+    fn name(&self, files: &RunFiles) -> String {
+        match self {
+            Self::Object { key } => format!("s3://{}/{key}", files.bucket()),
+            Self::Bytes { name, .. } => name.clone(),
+        }
+    }
+}
+
+/// What the plan step needs; built once per container.
+pub struct Planner {
+    pub files: RunFiles,
+    pub config: ConfigSource,
+    pub organizations: OrganizationsReader,
+    pub explorer: CostExplorer,
+    pub live_rates: EcbRates,
+    /// Used when the configuration's Default row sets no `TimeZone`.
+    pub default_time_zone: chrono_tz::Tz,
+}
+
+/// A finished plan: the answer for Step Functions and the items (the CLI runs them itself).
+#[derive(Debug)]
+pub struct Plan {
+    pub output: PlanOutput,
+    pub items: Vec<WorkItem>,
+    pub record: PlanRecord,
+}
+
+impl Planner {
+    pub async fn plan(&self, event: &PlanEvent) -> Result<Plan> {
+        let loaded = self.load_config().await?;
+        let mut org = loaded.config.org_settings();
+        if loaded
+            .config
+            .default_row()
+            .is_none_or(|row| row.time_zone.is_none())
+        {
+            org.time_zone = self.default_time_zone;
+        }
+        let today = match event.input.date {
+            Some(date) => date,
+            None => report_date(
+                &org,
+                event
+                    .input
+                    .scheduled_time
+                    .or(event.started_at)
+                    .unwrap_or_else(Utc::now),
+            ),
+        };
+        let run_id = run_id(event, today);
+        let layout = RunLayout {
+            run_id: run_id.clone(),
+        };
+        tracing::info!(%run_id, %today, time_zone = %org.time_zone, "planning");
+
+        let listing = self.organizations.list_accounts(&TagLookup::None).await?;
+        let (baseline, onboarded_ids) = self.account_changes(&listing).await?;
+
+        let mut record = PlanRecord {
+            run_id: run_id.clone(),
+            report_date: today,
+            organization_id: listing.organization.id.clone(),
+            management_account_id: listing.organization.management_account_id.clone(),
+            config_source: self.config.name(&self.files),
+            config_rows_read: loaded.rows_read,
+            config_problems: loaded.problems.clone(),
+            items: Vec::new(),
+            unconfigured: BTreeMap::new(),
+            disabled: Vec::new(),
+            not_due: 0,
+            skipped: listing.skipped.clone(),
+            onboarded: Vec::new(),
+            baseline,
+            unknown_accounts: unknown_accounts(&loaded.config, &listing),
+            active_accounts: listing.accounts.iter().map(|a| a.id.clone()).collect(),
+            cost_explorer_requests: 0,
+            warnings: Vec::new(),
+        };
+
+        // Settings and due reports, account by account.
+        let mut due = Vec::new();
+        for account in &listing.accounts {
+            let ou_path: Vec<OrgUnitId> = account.ou_path.iter().map(|ou| ou.id.clone()).collect();
+            let account_ref = account_ref(account, onboarded_ids.contains(&account.id));
+            if account_ref.onboarded {
+                record.onboarded.push(account_ref.clone());
+            }
+            let settings = match loaded.config.try_resolve(&account.id, &ou_path) {
+                Ok(settings) => settings,
+                Err(reason) => {
+                    record
+                        .unconfigured
+                        .insert(account.id.clone(), reason.to_string());
+                    continue;
+                }
+            };
+            if !settings.enabled {
+                record.disabled.push(account.id.clone());
+                continue;
+            }
+            let kinds = due_kinds(&settings, today);
+            if kinds.is_empty() {
+                record.not_due += 1;
+                continue;
+            }
+            due.push((account_ref, settings, kinds));
+        }
+
+        // The organization-wide query: every account without a tag filter, all due kinds,
+        // every metric in use — a fixed number of requests whatever the number of accounts.
+        let shared: Vec<&(AccountRef, _, Vec<Granularity>)> = due
+            .iter()
+            .filter(|(_, s, _)| s.cost_tags.is_empty())
+            .collect();
+        let shared_kinds: BTreeSet<Granularity> = shared
+            .iter()
+            .flat_map(|(_, _, k)| k.iter().copied())
+            .collect();
+        let shared_metrics: Vec<CostMetric> = CostMetric::ALL
+            .into_iter()
+            .filter(|metric| shared.iter().any(|(_, s, _)| s.metric == *metric))
+            .collect();
+        let fetch_plan = FetchPlan::for_reports(shared_kinds.iter().copied(), today);
+        let org_costs = if shared.is_empty() {
+            None
+        } else {
+            Some(
+                self.explorer
+                    .fetch_organization(&shared_metrics, &fetch_plan)
+                    .await?,
+            )
+        };
+        record.cost_explorer_requests = self.explorer.stats().billed_requests;
+
+        let rates = self.rates(&org, today, &due, &mut record).await?;
+
+        // Items, and each shared account's slice of the organization's costs.
+        let mut items = Vec::with_capacity(due.len());
+        let mut slices = Vec::new();
+        for (account, settings, kinds) in due {
+            let costs = if settings.cost_tags.is_empty() {
+                let key = layout.costs(&account.id);
+                if let Some(org_costs) = &org_costs {
+                    slices.push((key.clone(), org_costs.for_account(&account.id)));
+                }
+                CostSource::Shared { key }
+            } else {
+                CostSource::Query {
+                    plan: FetchPlan::for_reports(kinds.iter().copied(), today),
+                }
+            };
+            record.items.push(account.id.clone());
+            items.push(WorkItem {
+                run_id: run_id.clone(),
+                report_date: today,
+                check_member_role: account.id != listing.organization.management_account_id,
+                rate: rates.get(&settings.currency).cloned().flatten(),
+                account,
+                settings,
+                org: org.clone(),
+                kinds,
+                costs,
+                failure: None,
+            });
+        }
+        stream::iter(slices)
+            .map(|(key, slice)| {
+                let files = &self.files;
+                async move { files.put_json(&key, &slice).await }
+            })
+            .buffer_unordered(WRITE_CONCURRENCY)
+            .try_collect::<()>()
+            .await?;
+
+        self.files.put_json(&layout.items(), &items).await?;
+        self.files.put_json(&layout.plan(), &record).await?;
+
+        let output = PlanOutput {
+            run_id,
+            report_date: today,
+            bucket: self.files.bucket().to_owned(),
+            items_key: layout.items(),
+            plan_key: layout.plan(),
+            item_count: items.len(),
+            fan_out_error: None,
+        };
+        tracing::info!(
+            items = items.len(),
+            cost_explorer_requests = record.cost_explorer_requests,
+            config_problems = record.config_problems.len(),
+            "plan ready"
+        );
+        Ok(Plan {
+            output,
+            items,
+            record,
+        })
+    }
+
+    async fn load_config(&self) -> Result<Loaded> {
+        let bytes = match &self.config {
+            ConfigSource::Object { key } => {
+                self.files
+                    .get_bytes(key)
+                    .await?
+                    .ok_or_else(|| Error::Config {
+                        problem: format!("s3://{}/{key} does not exist", self.files.bucket()),
+                        fix:
+                            "upload the configuration (JSON or CSV) to that key, e.g. with the hub \
+                          module's config_file variable"
+                                .into(),
+                    })?
+            }
+            ConfigSource::Bytes { bytes, .. } => bytes.clone(),
+        };
+        let loaded = orgpulse_config::load_detected(&bytes);
+        if loaded.config.rows.is_empty() && !loaded.problems.is_empty() {
+            let first = loaded.problems.first().map(ToString::to_string);
+            return Err(Error::Config {
+                problem: format!(
+                    "no row of {} is usable ({} problems; first: {})",
+                    self.config.name(&self.files),
+                    loaded.problems.len(),
+                    first.unwrap_or_default()
+                ),
+                fix: "run `orgpulse config validate` on the file and correct it".into(),
+            });
+        }
+        Ok(loaded)
+    }
+
+    /// Accounts not in the previous runs' list are onboarded; the first run records a baseline
+    /// and announces nobody (announcing a whole organization is noise).
+    /// The summary saves the new list once it has announced them, so a run that fails earlier
+    /// leaves them new for the next one.
+    async fn account_changes(&self, listing: &OrgListing) -> Result<(bool, BTreeSet<AccountId>)> {
+        let previous: Option<KnownAccounts> = self.files.get_json(KNOWN_ACCOUNTS_KEY).await?;
+        let current: Vec<AccountId> = listing.accounts.iter().map(|a| a.id.clone()).collect();
+        let changes = KnownAccounts::changes(previous.as_ref(), &current);
+        Ok((changes.baseline, changes.onboarded.into_iter().collect()))
+    }
+
+    /// One rate per currency in use, for the whole run: fixed rates from the Default row
+    /// first, then the ECB reference rate, then the last rate that worked (with a warning).
+    async fn rates(
+        &self,
+        org: &OrgSettings,
+        today: NaiveDate,
+        due: &[(
+            AccountRef,
+            orgpulse_config::AccountSettings,
+            Vec<Granularity>,
+        )],
+        record: &mut PlanRecord,
+    ) -> Result<BTreeMap<CurrencyCode, Option<AppliedRate>>> {
+        let currencies: BTreeSet<&CurrencyCode> = due.iter().map(|(_, s, _)| &s.currency).collect();
+        let mut last_known: BTreeMap<CurrencyCode, AppliedRate> = self
+            .files
+            .get_json(LAST_RATES_KEY)
+            .await?
+            .unwrap_or_default();
+        let source = FixedThenLive {
+            fixed: FixedRates::from_org(org, today),
+            live: LiveRates(&self.live_rates),
+        };
+        let mut rates = BTreeMap::new();
+        let mut fetched = false;
+        for currency in currencies {
+            match resolve_rate(&source, currency, last_known.get(currency)).await {
+                Ok(rate) => {
+                    if let Some(rate) = &rate {
+                        if let Some(warning) = &rate.warning {
+                            record.warnings.push(format!("{currency}: {warning}"));
+                        } else {
+                            last_known.insert(currency.clone(), rate.clone());
+                            fetched = true;
+                        }
+                    }
+                    rates.insert(currency.clone(), rate);
+                }
+                Err(err) => {
+                    record.warnings.push(format!(
+                        "{currency}: no exchange rate ({err}); reports in {currency} are shown in USD. \
+                         Fix: set ExchangeRates on the Default row, e.g. \"{currency}=150\""
+                    ));
+                    rates.insert(currency.clone(), None);
+                }
+            }
+        }
+        if fetched {
+            self.files.put_json(LAST_RATES_KEY, &last_known).await?;
+        }
+        Ok(rates)
+    }
+}
+
+/// The execution name when Step Functions gives one (unique per state machine), else the date
+/// and time: a run's files never mix with another run's.
+fn run_id(event: &PlanEvent, today: NaiveDate) -> String {
+    let cleaned = event
+        .execution_name
+        .as_deref()
+        .map(|name| {
+            name.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect::<String>()
+        })
+        .filter(|name| !name.is_empty());
+    cleaned.unwrap_or_else(|| format!("{today}-{}", Utc::now().format("%H%M%S%3f")))
+}
+
+fn account_ref(account: &OrgAccount, onboarded: bool) -> AccountRef {
+    AccountRef {
+        id: account.id.clone(),
+        name: account.name.clone(),
+        ou_names: account.ou_path.iter().map(|ou| ou.name.clone()).collect(),
+        onboarded,
+    }
+}
+
+/// Account rows that name no ACTIVE account: a typo, or a closed account.
+fn unknown_accounts(config: &Config, listing: &OrgListing) -> Vec<AccountId> {
+    let active: BTreeSet<&AccountId> = listing.accounts.iter().map(|a| &a.id).collect();
+    config
+        .accounts()
+        .filter(|id| !active.contains(id))
+        .cloned()
+        .collect()
+}
+
+/// Borrows the container's ECB client for one run.
+struct LiveRates<'a>(&'a EcbRates);
+
+impl RateSource for LiveRates<'_> {
+    async fn usd_rate(
+        &self,
+        currency: &CurrencyCode,
+    ) -> std::result::Result<AppliedRate, orgpulse_cost::RateError> {
+        self.0.usd_rate(currency).await
+    }
+}

@@ -1,0 +1,353 @@
+//! The operators' summary of a run, as data (`RunSummary`) and as a Slack message.
+//! Every name, description and problem text came from people or AWS: all of it is escaped.
+
+use std::collections::HashMap;
+
+use orgpulse_config::ChannelId;
+use orgpulse_slack::mrkdwn::{escape, truncate};
+use orgpulse_slack::PostMessage;
+use serde::{Deserialize, Serialize};
+use slack_morphism::prelude::*;
+
+use crate::messages::{DeliveryStatus, ItemResult, MemberRole, PlanRecord, StepFailure};
+
+/// Lines listed per section before "…and N more".
+const MAX_LINES: usize = 12;
+/// Slack's section text limit is 3,000 characters; keep clear of it.
+const MAX_SECTION_CHARS: usize = 2_800;
+
+pub const SUMMARY_EVENT_TYPE: &str = "orgpulse_summary";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunSummary {
+    pub plan: PlanRecord,
+    pub results: Vec<ItemResult>,
+    pub fan_out_error: Option<StepFailure>,
+}
+
+/// One failed delivery or item, with what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureLine {
+    pub account: String,
+    pub what: String,
+    pub reason: String,
+}
+
+impl RunSummary {
+    pub fn new(
+        plan: PlanRecord,
+        results: Vec<ItemResult>,
+        fan_out_error: Option<StepFailure>,
+    ) -> Self {
+        Self {
+            plan,
+            results,
+            fan_out_error,
+        }
+    }
+
+    pub fn count(&self, matches: impl Fn(&DeliveryStatus) -> bool) -> usize {
+        self.results
+            .iter()
+            .flat_map(|r| &r.deliveries)
+            .filter(|d| matches(&d.status))
+            .count()
+    }
+
+    pub fn failures(&self) -> Vec<FailureLine> {
+        let mut lines = Vec::new();
+        for result in &self.results {
+            let account = account_label(result);
+            for delivery in &result.deliveries {
+                if let DeliveryStatus::Failed { message, .. }
+                | DeliveryStatus::Retryable { message, .. } = &delivery.status
+                {
+                    lines.push(FailureLine {
+                        account: account.clone(),
+                        what: format!(
+                            "{} report to {}",
+                            delivery.kind.as_str().to_lowercase(),
+                            delivery.channel
+                        ),
+                        reason: message.clone(),
+                    });
+                }
+            }
+            if let Some(failure) = &result.failure {
+                lines.push(FailureLine {
+                    account: account.clone(),
+                    what: "report".into(),
+                    reason: format!("{}: {}", failure.error, failure_cause(&failure.cause)),
+                });
+            }
+        }
+        lines
+    }
+
+    pub fn missing_member_roles(&self) -> Vec<(String, String)> {
+        self.results
+            .iter()
+            .filter_map(|r| match &r.member_role {
+                MemberRole::Missing { reason } => Some((account_label(r), reason.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Anything an operator has not been told today: a message sent, a failure, a newcomer.
+    pub fn has_news(&self) -> bool {
+        self.count(|s| matches!(s, DeliveryStatus::Sent { .. })) > 0
+            || !self.failures().is_empty()
+            || !self.plan.onboarded.is_empty()
+            || self.fan_out_error.is_some()
+    }
+
+    /// The summary as terminal text (the CLI and the demo print it).
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        for (title, lines) in self.sections() {
+            out.push_str(&title);
+            out.push('\n');
+            for line in lines {
+                out.push_str("  ");
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
+    fn headline(&self) -> String {
+        let sent = self.count(|s| matches!(s, DeliveryStatus::Sent { .. }));
+        let already = self.count(|s| *s == DeliveryStatus::AlreadyDelivered);
+        let failed = self.failures().len();
+        let marker = if failed > 0 || !self.plan.config_problems.is_empty() {
+            "⚠️ "
+        } else {
+            ""
+        };
+        format!(
+            "{marker}orgpulse {}: {sent} sent, {already} already delivered, {failed} failed",
+            self.plan.report_date
+        )
+    }
+
+    /// (title, lines) pairs, raw text (not escaped), most urgent first.
+    fn sections(&self) -> Vec<(String, Vec<String>)> {
+        let plan = &self.plan;
+        let mut sections = vec![(
+            self.headline(),
+            vec![format!(
+                "{} accounts reported, {} with no report due today, {} disabled; {} Cost Explorer requests",
+                self.results.len(),
+                plan.not_due,
+                plan.disabled.len(),
+                plan.cost_explorer_requests
+            )],
+        )];
+        if let Some(error) = &self.fan_out_error {
+            sections.push((
+                "The fan-out failed".into(),
+                vec![format!("{}: {}", error.error, failure_cause(&error.cause))],
+            ));
+        }
+        let failures = self.failures();
+        if !failures.is_empty() {
+            sections.push((
+                format!("Failed ({})", failures.len()),
+                failures
+                    .iter()
+                    .map(|f| format!("{} — {}: {}", f.account, f.what, f.reason))
+                    .collect(),
+            ));
+        }
+        if !plan.config_problems.is_empty() {
+            sections.push((
+                format!(
+                    "Configuration problems ({}) in {} — the other rows were used",
+                    plan.config_problems.len(),
+                    plan.config_source
+                ),
+                plan.config_problems
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            ));
+        }
+        if !plan.onboarded.is_empty() {
+            sections.push((
+                format!("New accounts ({})", plan.onboarded.len()),
+                plan.onboarded
+                    .iter()
+                    .map(|a| {
+                        let reported = if plan.items.contains(&a.id) {
+                            "reported with its OU's settings"
+                        } else if plan.unconfigured.contains_key(&a.id) {
+                            "not reported: no configuration row applies"
+                        } else {
+                            "no report due today"
+                        };
+                        format!(
+                            "{} ({}) in {} — {reported}",
+                            a.name,
+                            a.id,
+                            a.ou_names.join(" / ")
+                        )
+                    })
+                    .collect(),
+            ));
+        }
+        let missing = self.missing_member_roles();
+        if !missing.is_empty() {
+            sections.push((
+                format!(
+                    "Member role missing ({}) — check the StackSet instances",
+                    missing.len()
+                ),
+                missing
+                    .iter()
+                    .map(|(a, reason)| format!("{a}: {reason}"))
+                    .collect(),
+            ));
+        }
+        if !plan.unconfigured.is_empty() {
+            sections.push((
+                format!("Accounts without settings ({})", plan.unconfigured.len()),
+                plan.unconfigured
+                    .iter()
+                    .map(|(id, reason)| format!("{id}: {reason}"))
+                    .collect(),
+            ));
+        }
+        if !plan.unknown_accounts.is_empty() {
+            sections.push((
+                format!(
+                    "Rows for accounts not in the organization ({})",
+                    plan.unknown_accounts.len()
+                ),
+                plan.unknown_accounts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+            ));
+        }
+        if !plan.skipped.is_empty() {
+            sections.push((
+                format!("Skipped accounts ({})", plan.skipped.len()),
+                plan.skipped
+                    .iter()
+                    .map(|s| format!("{} ({}): {}", s.name, s.id, s.reason))
+                    .collect(),
+            ));
+        }
+        let warnings: Vec<String> = plan
+            .warnings
+            .iter()
+            .cloned()
+            .chain(self.results.iter().flat_map(|r| r.warnings.iter().cloned()))
+            .collect();
+        if !warnings.is_empty() {
+            let mut warnings = warnings;
+            warnings.sort();
+            warnings.dedup();
+            sections.push(("Warnings".into(), warnings));
+        }
+        sections
+    }
+}
+
+/// The summary as a `chat.postMessage` body for the operators' channel.
+pub fn render_summary(
+    summary: &RunSummary,
+    channel: &ChannelId,
+    delivery_key: &str,
+) -> PostMessage {
+    let sections = summary.sections();
+    let mut blocks: Vec<SlackBlock> = Vec::new();
+    let (headline, overview) = &sections[0];
+    blocks.push(
+        SlackHeaderBlock::new(SlackBlockPlainText::new(truncate(headline, 150)).into()).into(),
+    );
+    blocks.push(
+        section(
+            &overview
+                .iter()
+                .map(|l| escape(l))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+        .into(),
+    );
+    for (title, lines) in &sections[1..] {
+        let mut text = format!("*{}*", escape(title));
+        for (shown, line) in lines.iter().enumerate() {
+            let line = format!("\n• {}", escape(&truncate(line, 400)));
+            if shown == MAX_LINES || text.chars().count() + line.chars().count() > MAX_SECTION_CHARS
+            {
+                text.push_str(&format!("\n…and {} more", lines.len() - shown));
+                break;
+            }
+            text.push_str(&line);
+        }
+        blocks.push(SlackDividerBlock::new().into());
+        blocks.push(section(&text).into());
+    }
+    let plan = &summary.plan;
+    blocks.push(
+        SlackContextBlock::new(vec![SlackBlockPlainText::new(truncate(
+            &format!(
+                "Run {} · organization {} · configuration {}",
+                plan.run_id, plan.organization_id, plan.config_source
+            ),
+            1_000,
+        ))
+        .into()])
+        .into(),
+    );
+    let content = SlackMessageContent::new()
+        .with_text(truncate(headline, 1_000))
+        .with_blocks(blocks)
+        .with_metadata(
+            SlackMessageMetadata::new(SUMMARY_EVENT_TYPE.into()).with_event_payload(HashMap::from(
+                [
+                    (
+                        orgpulse_slack::render::DELIVERY_KEY_FIELD.to_string(),
+                        delivery_key.to_string(),
+                    ),
+                    ("run_id".to_string(), plan.run_id.clone()),
+                ],
+            )),
+        );
+    SlackApiChatPostMessageRequest::new(SlackChannelId(channel.0.clone()), content)
+        .with_unfurl_links(false)
+        .with_unfurl_media(false)
+}
+
+fn section(text: &str) -> SlackSectionBlock {
+    SlackSectionBlock::new().with_text(
+        SlackBlockMarkDownText::new(text.to_owned())
+            .with_verbatim(true)
+            .into(),
+    )
+}
+
+fn account_label(result: &ItemResult) -> String {
+    if result.account_name.is_empty() {
+        result.account_id.to_string()
+    } else {
+        format!("{} ({})", result.account_name, result.account_id)
+    }
+}
+
+/// Step Functions passes a Lambda error's cause as the JSON the function returned
+/// (`{"errorType": …, "errorMessage": …}`); show the message.
+fn failure_cause(cause: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(cause)
+        .ok()
+        .and_then(|v| {
+            v.get("errorMessage")
+                .and_then(|m| m.as_str())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| cause.to_owned())
+}
