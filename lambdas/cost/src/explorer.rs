@@ -26,13 +26,13 @@ use aws_sdk_costexplorer::types::{
     GroupDefinition, GroupDefinitionType, MatchOption, Metric, ResultByTime, TagValues,
 };
 use chrono::{Datelike, NaiveDate};
-use orgpulse_config::{AccountId, CostMetric, TagFilter, TagMatch};
+use orgpulse_config::{AccountId, AccountSettings, CostMetric, Granularity, TagFilter, TagMatch};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::data::{AccountCostData, Bucket, Forecast, OrgCostData};
 use crate::error::{DisplayChain, Error, Result};
-use crate::periods::{first_of_month, FetchPlan};
+use crate::periods::{due_kinds, first_of_month, FetchPlan};
 use crate::report::Period;
 
 const GET_COST_AND_USAGE: &str = "GetCostAndUsage";
@@ -210,6 +210,58 @@ impl CostExplorer {
         }
         for bucket in estimated {
             data.mark_estimated(bucket);
+        }
+        Ok(data)
+    }
+
+    /// Everything one account's reports of `kinds` on `report_date` need. Its slice of the
+    /// organization-wide data when that serves it (no tag filter, same metric, enough days);
+    /// otherwise its own tag-filtered query. Then, when the row asks for it and a DAILY report
+    /// is due, Cost Explorer's forecast; a failed forecast is logged and the report falls back
+    /// to the run-rate projection rather than failing.
+    pub async fn account_data(
+        &self,
+        settings: &AccountSettings,
+        kinds: &[Granularity],
+        report_date: NaiveDate,
+        organization: Option<&OrgCostData>,
+    ) -> Result<AccountCostData> {
+        let plan = FetchPlan::for_reports(kinds.iter().copied(), report_date);
+        let from_organization = organization.filter(|org| {
+            settings.cost_tags.is_empty()
+                && (org.is_no_data()
+                    || (org.metrics().contains(&settings.metric)
+                        && org.coverage().covers_plan(&plan)))
+        });
+        let mut data = match from_organization {
+            Some(org) => org.for_account(&settings.account_id),
+            None => {
+                self.fetch_account(
+                    &settings.account_id,
+                    &settings.cost_tags,
+                    settings.metric,
+                    &plan,
+                )
+                .await?
+            }
+        };
+        if settings.forecast && kinds.contains(&Granularity::Daily) && !data.no_data {
+            match self
+                .forecast_month_end(
+                    &settings.account_id,
+                    &settings.cost_tags,
+                    settings.metric,
+                    report_date,
+                )
+                .await
+            {
+                Ok(forecast) => data.forecast = forecast,
+                Err(error) => tracing::warn!(
+                    account = %settings.account_id,
+                    %error,
+                    "forecast unavailable; projecting from the run rate"
+                ),
+            }
         }
         Ok(data)
     }
@@ -437,6 +489,32 @@ fn hint(code: &str) -> &'static str {
         "ValidationException" => " (check the row's CostTags and Metric)",
         _ => "",
     }
+}
+
+/// What the organization-wide query of a run on `report_date` fetches: the union of the due
+/// reports of every enabled account it serves (rows without a tag filter), and the metrics
+/// they use. An empty plan (nothing due) makes no request at all.
+pub fn organization_query<'a>(
+    accounts: impl IntoIterator<Item = &'a AccountSettings>,
+    report_date: NaiveDate,
+) -> (FetchPlan, Vec<CostMetric>) {
+    let mut kinds = Vec::new();
+    let mut metrics = Vec::new();
+    for settings in accounts {
+        if !settings.cost_tags.is_empty() {
+            continue;
+        }
+        let due = due_kinds(settings, report_date);
+        if due.is_empty() {
+            continue;
+        }
+        kinds.extend(due);
+        metrics.push(settings.metric);
+    }
+    (
+        FetchPlan::for_reports(kinds, report_date),
+        distinct(&metrics),
+    )
 }
 
 /// The seed's filter: the account, and each tag clause of the row, all combined with `And`.

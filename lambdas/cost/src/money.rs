@@ -6,15 +6,10 @@ use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::report::AppliedRate;
 
-/// Decimal places of the currency's minor unit (ISO 4217); 2 for codes not listed.
+/// Decimal places of the currency's minor unit (ISO 4217, from the configuration crate's
+/// table); 2 for codes not listed.
 pub fn minor_units(currency: &CurrencyCode) -> u32 {
-    match currency.as_str() {
-        "BIF" | "CLP" | "DJF" | "GNF" | "ISK" | "JPY" | "KMF" | "KRW" | "PYG" | "RWF" | "UGX"
-        | "UYI" | "VND" | "VUV" | "XAF" | "XOF" | "XPF" => 0,
-        "BHD" | "IQD" | "JOD" | "KWD" | "LYD" | "OMR" | "TND" => 3,
-        "CLF" | "UYW" => 4,
-        _ => 2,
-    }
+    currency.minor_units().into()
 }
 
 /// The symbol written before amounts; other currencies are written with their code.

@@ -303,11 +303,21 @@ impl FetchPlan {
         })
     }
 
-    /// Every period the report sums is covered.
+    /// Every period the report sums is covered, and its trend day by day.
     pub fn covers_report(&self, periods: &ReportPeriods) -> bool {
-        periods.needs().iter().all(|need| match need {
-            Need::Days(p) | Need::WholeMonth(p) => self.covers(p),
-        })
+        self.daily.is_some_and(|daily| daily.covers(&periods.trend))
+            && periods.needs().iter().all(|need| match need {
+                Need::Days(p) | Need::WholeMonth(p) => self.covers(p),
+            })
+    }
+
+    /// Data fetched with `self` serves everything `other` would fetch: its daily range day by
+    /// day, its monthly range by month or by day.
+    pub fn covers_plan(&self, other: &FetchPlan) -> bool {
+        other
+            .daily
+            .is_none_or(|wanted| self.daily.is_some_and(|daily| daily.covers(&wanted)))
+            && other.monthly.is_none_or(|wanted| self.covers(&wanted))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -587,6 +597,31 @@ mod tests {
         let plan = FetchPlan::for_reports([Granularity::Weekly], d("2024-03-18"));
         assert_eq!(plan.daily, Some(p("2024-02-17", "2024-03-18")));
         assert_eq!(plan.monthly, None);
+    }
+
+    #[test]
+    fn a_plan_for_more_reports_covers_a_plan_for_fewer() {
+        let date = d("2024-03-05");
+        let all = FetchPlan::for_reports(Granularity::ALL, date);
+        for kinds in [
+            &[Granularity::Daily][..],
+            &[Granularity::Weekly],
+            &[Granularity::Monthly],
+        ] {
+            assert!(all.covers_plan(&FetchPlan::for_reports(kinds.iter().copied(), date)));
+        }
+        let weekly = FetchPlan::for_reports([Granularity::Weekly], date);
+        assert!(!weekly.covers_plan(&all));
+        assert!(weekly.covers_plan(&FetchPlan::default()));
+        // Monthly buckets do not serve a daily range.
+        let months_only = FetchPlan {
+            daily: None,
+            monthly: Some(p("2024-01-01", "2024-03-01")),
+        };
+        assert!(!months_only.covers_plan(&FetchPlan {
+            daily: Some(p("2024-02-01", "2024-03-01")),
+            monthly: None,
+        }));
     }
 
     #[test]

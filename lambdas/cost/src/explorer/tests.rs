@@ -471,6 +471,11 @@ async fn account_query_on_the_wire() {
         Some("AWSInsightsIndexService.GetCostAndUsage")
     );
     let body: serde_json::Value = serde_json::from_slice(request.body().bytes().unwrap()).unwrap();
+    // The same filter the configuration crate documents for the row.
+    assert_eq!(
+        body["Filter"],
+        orgpulse_config::cost_explorer_filter(&id("012345678901"), &tag_filter())
+    );
     assert_eq!(
         body,
         serde_json::json!({
@@ -592,4 +597,205 @@ fn amounts() {
         parse_amount("x", "abc", Some("USD")),
         Err(Error::Malformed { .. })
     ));
+}
+
+#[tokio::test]
+async fn any_commercial_region_reaches_the_us_east_1_endpoint() {
+    // So the Lambdas can run in the organization's home region without a region override.
+    use aws_sdk_costexplorer::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+    for region in ["us-east-1", "ap-northeast-1", "eu-west-1"] {
+        let params = Params::builder()
+            .region(region.to_string())
+            .build()
+            .unwrap();
+        let endpoint = DefaultResolver::new()
+            .resolve_endpoint(&params)
+            .await
+            .unwrap();
+        assert_eq!(
+            endpoint.url(),
+            "https://ce.us-east-1.amazonaws.com",
+            "{region}"
+        );
+    }
+}
+
+fn settings(account: &str) -> AccountSettings {
+    AccountSettings {
+        account_id: id(account),
+        description: String::new(),
+        channel_ids: vec![],
+        currency: orgpulse_config::CurrencyCode::usd(),
+        granularities: vec![Granularity::Daily],
+        cost_tags: TagFilter::default(),
+        metric: CostMetric::UnblendedCost,
+        top_services: 5,
+        thresholds: Default::default(),
+        weekly_report_day: chrono::Weekday::Mon,
+        monthly_report_day: 1,
+        forecast: false,
+        enabled: true,
+        sources: vec![],
+    }
+}
+
+#[test]
+fn the_organization_query_does_not_depend_on_the_number_of_accounts() {
+    let date = d("2024-03-18"); // a Monday
+    let many = |n: usize| -> Vec<AccountSettings> {
+        (0..n)
+            .map(|i| settings(&format!("{:012}", 100_000_000_000u64 + i as u64)))
+            .collect()
+    };
+    let (ten, metrics) = organization_query(&many(10), date);
+    assert_eq!(ten, FetchPlan::for_reports([Granularity::Daily], date));
+    assert_eq!(metrics, [CostMetric::UnblendedCost]);
+    assert_eq!(organization_query(&many(1_000), date).0, ten);
+
+    let mut weekly_blended = settings(C);
+    weekly_blended.granularities = vec![Granularity::Weekly];
+    weekly_blended.metric = CostMetric::BlendedCost;
+    let mut tagged = settings(B);
+    tagged.cost_tags = tag_filter();
+    tagged.granularities = Granularity::ALL.to_vec();
+    tagged.metric = CostMetric::AmortizedCost;
+    let mut disabled = settings("333333333333");
+    disabled.enabled = false;
+    disabled.metric = CostMetric::NetAmortizedCost;
+    let (plan, metrics) =
+        organization_query(&[settings(A), weekly_blended, tagged, disabled], date);
+    assert_eq!(
+        plan,
+        FetchPlan::for_reports([Granularity::Daily, Granularity::Weekly], date)
+    );
+    assert_eq!(
+        metrics,
+        [CostMetric::UnblendedCost, CostMetric::BlendedCost]
+    );
+
+    // Nothing due: no query.
+    let (plan, _) = organization_query(&[], date);
+    assert!(plan.is_empty());
+}
+
+const C: &str = "444444444444";
+
+fn organization_data(date: NaiveDate, metrics: Vec<CostMetric>) -> OrgCostData {
+    let plan = FetchPlan::for_reports([Granularity::Daily], date);
+    let mut a = AccountCostData::empty(id(A), plan);
+    a.add(
+        CostMetric::UnblendedCost,
+        EC2,
+        Bucket::Day(d("2024-03-14")),
+        dec!(7),
+    );
+    OrgCostData::from_accounts(plan, metrics, [a])
+}
+
+#[tokio::test]
+async fn account_data_comes_from_the_organization_query_when_it_can() {
+    let date = d("2024-03-15");
+    let org = organization_data(date, vec![CostMetric::UnblendedCost]);
+    let explorer = explorer(RuleMode::MatchAny, &[]);
+    let data = explorer
+        .account_data(&settings(A), &[Granularity::Daily], date, Some(&org))
+        .await
+        .unwrap();
+    assert_eq!(
+        data.total(
+            CostMetric::UnblendedCost,
+            &Period::new(d("2024-03-14"), date)
+        ),
+        dec!(7)
+    );
+    assert_eq!(explorer.stats().attempts, 0, "no request of its own");
+}
+
+#[tokio::test]
+async fn account_data_queries_when_the_organization_data_does_not_serve_the_row() {
+    let date = d("2024-03-15");
+    let org = organization_data(date, vec![CostMetric::UnblendedCost]);
+    let own =
+        mock!(Client::get_cost_and_usage).then_output(|| GetCostAndUsageOutput::builder().build());
+    let explorer = explorer(RuleMode::MatchAny, &[&own]);
+
+    let mut tagged = settings(A);
+    tagged.cost_tags = tag_filter();
+    explorer
+        .account_data(&tagged, &[Granularity::Daily], date, Some(&org))
+        .await
+        .unwrap();
+    assert_eq!(own.num_calls(), 1);
+
+    let mut blended = settings(A);
+    blended.metric = CostMetric::BlendedCost;
+    explorer
+        .account_data(&blended, &[Granularity::Daily], date, Some(&org))
+        .await
+        .unwrap();
+    assert_eq!(own.num_calls(), 2);
+
+    // The organization data covers DAILY only; a MONTHLY report needs more.
+    explorer
+        .account_data(
+            &settings(A),
+            &[Granularity::Daily, Granularity::Monthly],
+            date,
+            Some(&org),
+        )
+        .await
+        .unwrap();
+    assert_eq!(own.num_calls(), 4, "a DAILY and a MONTHLY query");
+
+    explorer
+        .account_data(&settings(A), &[Granularity::Daily], date, None)
+        .await
+        .unwrap();
+    assert_eq!(own.num_calls(), 5);
+}
+
+#[tokio::test]
+async fn account_data_adds_the_forecast_when_asked_and_survives_its_failure() {
+    let date = d("2024-03-15");
+    let org = organization_data(date, vec![CostMetric::UnblendedCost]);
+    let mut wants_forecast = settings(A);
+    wants_forecast.forecast = true;
+
+    let forecast = mock!(Client::get_cost_forecast).then_output(|| {
+        GetCostForecastOutput::builder()
+            .total(MetricValue::builder().amount("99.5").unit("USD").build())
+            .build()
+    });
+    let own =
+        mock!(Client::get_cost_and_usage).then_output(|| GetCostAndUsageOutput::builder().build());
+    let explorer_ok = explorer(RuleMode::MatchAny, &[&forecast, &own]);
+    let data = explorer_ok
+        .account_data(&wants_forecast, &[Granularity::Daily], date, Some(&org))
+        .await
+        .unwrap();
+    assert_eq!(data.forecast.unwrap().mean, dec!(99.5));
+
+    // Weekly only: no month-end projection, no forecast request.
+    explorer_ok
+        .account_data(
+            &wants_forecast,
+            &[Granularity::Weekly],
+            d("2024-03-18"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!((forecast.num_calls(), own.num_calls()), (1, 1));
+
+    let denied = mock!(Client::get_cost_forecast)
+        .sequence()
+        .http_status(400, aws_error("AccessDeniedException", "not authorized"))
+        .build();
+    let explorer_denied = explorer(RuleMode::MatchAny, &[&denied]);
+    let data = explorer_denied
+        .account_data(&wants_forecast, &[Granularity::Daily], date, Some(&org))
+        .await
+        .unwrap();
+    assert_eq!(data.forecast, None);
+    assert_eq!(denied.num_calls(), 1);
 }
