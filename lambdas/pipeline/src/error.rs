@@ -48,7 +48,7 @@ impl std::fmt::Display for AwsOperation {
 pub enum Error {
     #[error(
         "{operation} was throttled and the SDK's bounded retries ran out: {message}. \
-         The step is retried later; if this persists, lower the Map concurrency"
+         The step is retried later; if this persists, lower how many calls run at once"
     )]
     Throttled {
         operation: AwsOperation,

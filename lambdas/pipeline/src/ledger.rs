@@ -299,10 +299,22 @@ impl DeliveryLedger {
                 .await;
             let blocker = match put {
                 Ok(output) => {
-                    let previous = match output.attributes() {
-                        Some(old) => previous_claim(&self.parse_entry(key, old)?),
-                        None => None,
-                    };
+                    let previous = output.attributes().and_then(|old| {
+                        match self.parse_entry(key, old) {
+                            Ok(entry) => previous_claim(&entry),
+                            // The claim is ours already: failing now would strand it for a
+                            // lease. The condition says the unreadable entry was released or
+                            // abandoned; assume the worst (abandoned at any time in the
+                            // retention window) so the caller checks for an earlier post.
+                            Err(err) => {
+                                tracing::warn!(key = %key, error = %err, "replaced an unreadable ledger entry");
+                                Some(PreviousClaim::LeaseExpired {
+                                    claimed_by: "unknown (unreadable entry)".into(),
+                                    claimed_at: now - self.policy.retention,
+                                })
+                            }
+                        }
+                    });
                     return Ok(ClaimOutcome::Claimed(Claim {
                         key: key.clone(),
                         owner: owner.to_owned(),

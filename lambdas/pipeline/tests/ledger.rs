@@ -478,3 +478,23 @@ async fn a_corrupt_entry_is_a_permanent_error_naming_the_key() {
     assert_eq!(error.error_type(), "Permanent");
     assert!(error.to_string().contains(key().as_str()), "{error}");
 }
+
+#[tokio::test]
+async fn replacing_an_unreadable_entry_still_claims_and_asks_for_a_history_check() {
+    let mut old = entry("pending", "exec-0", "t0", now() - Duration::minutes(20));
+    old.remove("claimed_at");
+    let put = mock!(Client::put_item).then_output(move || {
+        PutItemOutput::builder()
+            .set_attributes(Some(old.clone()))
+            .build()
+    });
+    let ClaimOutcome::Claimed(claim) = ledger(&[put]).claim(&key(), "exec-1", now()).await.unwrap()
+    else {
+        panic!("the claim was written; it must be returned");
+    };
+    assert!(claim.must_check_earlier_delivery());
+    assert_eq!(
+        claim.check_history_since(),
+        Some(now() - Duration::days(40))
+    );
+}

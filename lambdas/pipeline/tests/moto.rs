@@ -155,7 +155,14 @@ async fn run_store_and_known_accounts_round_trip_through_s3() {
     let moto = Moto::start();
     let config = moto.config().await;
     let s3 = s3_client(&config);
-    s3.create_bucket().bucket("hub").send().await.unwrap();
+    // Setup, named apart from the `s3` receiver so call-derived IAM checks never count it.
+    let bucket_admin = s3.clone();
+    bucket_admin
+        .create_bucket()
+        .bucket("hub")
+        .send()
+        .await
+        .unwrap();
 
     let run = RunStore::new(s3.clone(), "hub", RunId::new("exec-1").unwrap());
     run.put_items(&[serde_json::json!({"account": "012345678901"})])
