@@ -191,12 +191,10 @@ mod tests {
             config.timeout_config().and_then(|t| t.connect_timeout()),
             Some(CONNECT_TIMEOUT)
         );
-        let organizations = organizations_client(&config);
+        // Not named `organizations`: only SDK operations go through service-named receivers.
+        let organizations_conf = organizations_client(&config).config().clone();
         assert_eq!(
-            organizations
-                .config()
-                .retry_config()
-                .map(|r| r.max_attempts()),
+            organizations_conf.retry_config().map(|r| r.max_attempts()),
             Some(ORGANIZATIONS_MAX_ATTEMPTS)
         );
     }

@@ -154,9 +154,9 @@ async fn organizations_walk_finds_every_account_with_its_path() {
 async fn run_store_and_known_accounts_round_trip_through_s3() {
     let moto = Moto::start();
     let config = moto.config().await;
-    let s3 = s3_client(&config);
+    let client = s3_client(&config);
     // Setup, named apart from the `s3` receiver so call-derived IAM checks never count it.
-    let bucket_admin = s3.clone();
+    let bucket_admin = client.clone();
     bucket_admin
         .create_bucket()
         .bucket("hub")
@@ -164,7 +164,7 @@ async fn run_store_and_known_accounts_round_trip_through_s3() {
         .await
         .unwrap();
 
-    let run = RunStore::new(s3.clone(), "hub", RunId::new("exec-1").unwrap());
+    let run = RunStore::new(client.clone(), "hub", RunId::new("exec-1").unwrap());
     run.put_items(&[serde_json::json!({"account": "012345678901"})])
         .await
         .unwrap();
@@ -179,18 +179,18 @@ async fn run_store_and_known_accounts_round_trip_through_s3() {
     let missing: Option<serde_json::Value> = run.get_result(&id("000000000002")).await.unwrap();
     assert_eq!(missing, None);
 
-    let error = ObjectStore::new(s3.clone())
+    let error = ObjectStore::new(client.clone())
         .get_bytes("hub", "config/orgpulse.json")
         .await
         .unwrap_err();
     assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
-    let error = ObjectStore::new(s3.clone())
+    let error = ObjectStore::new(client.clone())
         .get_bytes("no-such-bucket", "k")
         .await
         .unwrap_err();
     assert!(matches!(error, Error::InvalidConfig { .. }), "{error:?}");
 
-    let state = StateStore::new(s3, "hub");
+    let state = StateStore::new(client, "hub");
     assert_eq!(state.load_known_accounts().await.unwrap(), None);
     let mut known = KnownAccounts::default();
     known.record(

@@ -22,9 +22,12 @@ async fn the_standard_environment_points_every_client_at_the_emulator() {
         std::env::set_var(name, value);
     }
     let config = load_aws_config("orgpulse-plan").await;
-    let clients = PlanClients::new(&config);
+    let PlanClients {
+        organizations: hub_organizations,
+        s3: hub_s3,
+    } = PlanClients::new(&config);
     // Setup, named apart from the `s3` receiver so call-derived IAM checks never count it.
-    let bucket_admin = clients.s3.clone();
+    let bucket_admin = hub_s3.clone();
     bucket_admin
         .create_bucket()
         .bucket("hub")
@@ -36,13 +39,13 @@ async fn the_standard_environment_points_every_client_at_the_emulator() {
         .send()
         .await
         .unwrap();
-    let store = ObjectStore::new(clients.s3.clone());
+    let store = ObjectStore::new(hub_s3);
     store.put_json("hub", "k.json", &[1, 2, 3]).await.unwrap();
     let back: Vec<u32> = store.get_json("hub", "k.json").await.unwrap();
     assert_eq!(back, vec![1, 2, 3]);
 
     // Organizations through the same environment.
-    let error = orgpulse_pipeline::organizations::OrganizationsReader::new(clients.organizations)
+    let error = orgpulse_pipeline::organizations::OrganizationsReader::new(hub_organizations)
         .describe_organization()
         .await
         .unwrap_err();
