@@ -157,7 +157,7 @@ fn duplicate_problem(row: usize, first: usize, target: &RowTarget) -> Problem {
             format!("keep one Default row: merge row {row} into row {first} and delete it"),
         ),
         _ => (
-            format!("row {first} is already for {target}: each account or OU has one row (rows {first} and {row})"),
+            format!("{target} already has a row (row {first}); each account or OU has one row"),
             format!("merge row {row} into row {first} and delete it"),
         ),
     };

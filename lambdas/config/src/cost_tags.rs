@@ -171,6 +171,8 @@ fn check_key(key: &str) -> Result<(), CostTagsError> {
 
 fn parse_clause(tokens: &[Token]) -> Result<TagClause, CostTagsError> {
     let shown = describe(tokens);
+    // Keys in fixes are written the way they must be typed (quoted when needed).
+    let key_of = |text: &str| quote_if_needed(text);
     match tokens {
         [Token::Bang, Token::Text { text: key, .. }] => {
             check_key(key)?;
@@ -180,8 +182,14 @@ fn parse_clause(tokens: &[Token]) -> Result<TagClause, CostTagsError> {
             })
         }
         [Token::Bang, Token::Text { text: key, .. }, ..] => Err(error(
-            format!("{shown:?}: !{key} selects resources without the tag and takes no value"),
-            format!("write just !{key}, or {key}=value to match a value"),
+            format!(
+                "{shown:?}: !{k} selects resources without the tag and takes no value",
+                k = key_of(key)
+            ),
+            format!(
+                "write just !{k}, or {k}=value to match a value",
+                k = key_of(key)
+            ),
         )),
         [Token::Bang, ..] => Err(error(
             format!("{shown:?}: '!' must be followed by a tag key"),
@@ -189,15 +197,24 @@ fn parse_clause(tokens: &[Token]) -> Result<TagClause, CostTagsError> {
         )),
         [Token::Text { text: key, .. }] => Err(error(
             format!("{shown:?} has no '='"),
-            format!("write {key}=value to match a value, or !{key} for resources without the tag"),
+            format!(
+                "write {k}=value to match a value, or !{k} for resources without the tag",
+                k = key_of(key)
+            ),
         )),
         [Token::Text { text: key, .. }, Token::Bang, ..] => Err(error(
             format!("{shown:?}: '!' after the key"),
-            format!("write !{key} (the ! goes first) for resources without the tag"),
+            format!(
+                "write !{k} (the ! goes first) for resources without the tag",
+                k = key_of(key)
+            ),
         )),
         [Token::Text { text: key, .. }, Token::Equals] => Err(error(
             format!("{shown:?} has no value after '='"),
-            format!("write {key}=value, or !{key} for resources without the tag"),
+            format!(
+                "write {k}=value, or !{k} for resources without the tag",
+                k = key_of(key)
+            ),
         )),
         [Token::Text { text: key, .. }, Token::Equals, rest @ ..] => {
             check_key(key)?;
@@ -227,13 +244,19 @@ fn parse_clause(tokens: &[Token]) -> Result<TagClause, CostTagsError> {
                     (Token::Equals, _) => {
                         return Err(error(
                             format!("{shown:?} has a second '='"),
-                            format!("quote a value that contains '=' ({key}=\"a=b\"), or separate clauses with ';'"),
+                            format!(
+                                "quote a value that contains '=' ({}=\"a=b\"), or separate clauses with ';'",
+                                key_of(key)
+                            ),
                         ))
                     }
                     (Token::Bang, _) => {
                         return Err(error(
                             format!("{shown:?} has '!' inside the values"),
-                            format!("quote a value that contains '!' ({key}=\"a!\"); !Key is a clause of its own"),
+                            format!(
+                                "quote a value that contains '!' ({}=\"a!\"); !Key is a clause of its own",
+                                key_of(key)
+                            ),
                         ))
                     }
                     // The tokenizer never yields two texts in a row nor a clause end inside
@@ -301,7 +324,7 @@ impl TagFilter {
                     format!("tag key {:?} appears in two clauses", clause.key),
                     format!(
                         "clauses are ANDed, so list the values in one clause: {}=a,b",
-                        clause.key
+                        quote_if_needed(&clause.key)
                     ),
                 ));
             }

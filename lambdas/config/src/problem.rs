@@ -77,13 +77,32 @@ fn shorten(value: &str) -> String {
     }
 }
 
+/// Headers, messages and fixes quote what people typed; control characters in it (a line break
+/// in a header or a tag key) are escaped so that one problem stays one line.
+fn one_line(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect::<String>()
+            .into()
+    } else {
+        text.into()
+    }
+}
+
 impl fmt::Display for Problem {
     /// One line: `row 3, ChannelIds = "#general": <what is wrong>. Fix: <what to do> (row skipped)`.
     /// Values are quoted with escapes, so newlines inside cells never break the line.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "row {}", self.row)?;
         if let Some(field) = &self.field {
-            write!(f, ", {field}")?;
+            write!(f, ", {}", one_line(field))?;
         }
         if let Some(value) = &self.value {
             write!(f, " = {value:?}")?;
@@ -91,8 +110,8 @@ impl fmt::Display for Problem {
         write!(
             f,
             ": {}. Fix: {} ({})",
-            self.message.trim_end_matches('.'),
-            self.fix.trim_end_matches('.'),
+            one_line(self.message.trim_end_matches('.')),
+            one_line(self.fix.trim_end_matches('.')),
             self.consequence.as_str()
         )
     }
@@ -118,6 +137,15 @@ mod tests {
             r#"row 3, Description = "two\nlines": something is off. Fix: do this (row skipped)"#
         );
         assert!(!line.contains('\n'));
+    }
+
+    #[test]
+    fn line_breaks_in_field_names_are_escaped() {
+        let problem = Problem::new(0, Some("a\nb"), None, "m", "f", Consequence::ValueIgnored);
+        assert_eq!(
+            problem.to_string(),
+            r#"row 0, a\nb: m. Fix: f (value ignored)"#
+        );
     }
 
     #[test]

@@ -201,9 +201,9 @@ fn decode(bytes: &[u8]) -> Result<&str, Problem> {
     })
 }
 
-/// Line breaks inside cells become `\n`, whatever system typed them.
+/// Line breaks inside cells become `\n`, whatever system typed them (`\r\n`, or `\r` alone).
 fn normalize_newlines(text: &str) -> String {
-    text.replace("\r\n", "\n")
+    text.replace("\r\n", "\n").replace('\r', "\n")
 }
 
 /// Canonical spelling for known columns; other headers trimmed, as typed.
