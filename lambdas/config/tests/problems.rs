@@ -87,7 +87,10 @@ fn duplicates_name_both_rows() {
     let loaded = csv("AccountId,ChannelIds\n012345678901,C0CHANNEL1\n111111111111,C0CHANNEL1\n012345678901,C0CHANNEL2\n");
     let problem = only_problem(&loaded);
     assert_eq!(problem.row, 3);
-    assert!(problem.message.contains("already has a row (row 1)"), "{problem}");
+    assert!(
+        problem.message.contains("already has a row (row 1)"),
+        "{problem}"
+    );
     assert!(problem.fix.contains("merge row 3 into row 1"));
     assert_eq!(loaded_accounts(&loaded), ["012345678901", "111111111111"]);
 
