@@ -120,10 +120,10 @@ impl CostExplorer {
         }
     }
 
-    /// Every account's costs by service for the plan's ranges, from the management (or a
-    /// delegated billing) account: `GroupBy [LINKED_ACCOUNT, SERVICE]`, no filter, all the
-    /// `metrics` the configuration uses in the same request. One DAILY query, plus one MONTHLY
-    /// query when the plan has whole months outside the daily range.
+    /// Every account's costs for the plan's ranges, from the management (or a delegated
+    /// billing) account, with all the `metrics` the configuration uses in the same requests
+    /// and no filter: `GroupBy [LINKED_ACCOUNT, SERVICE]` for the per-service ranges,
+    /// `GroupBy [LINKED_ACCOUNT]` for the totals-only ones (see [`FetchPlan`]).
     pub async fn fetch_organization(
         &self,
         metrics: &[CostMetric],
@@ -132,12 +132,7 @@ impl CostExplorer {
         let metrics = distinct(metrics);
         let mut accounts = std::collections::BTreeMap::<AccountId, AccountCostData>::new();
         let mut estimated = Vec::new();
-        for query in Query::for_plan(
-            plan,
-            &metrics,
-            &[Dimension::LinkedAccount, Dimension::Service],
-            None,
-        ) {
+        for query in Query::for_plan(plan, &metrics, Some(Dimension::LinkedAccount), None) {
             let Some(results) = self.get_cost_and_usage_pages(&query).await? else {
                 return Ok(OrgCostData::no_data_yet(*plan, metrics));
             };
@@ -146,19 +141,26 @@ impl CostExplorer {
                 &results,
                 &mut estimated,
                 |keys, metric, bucket, amount| {
-                    let [account, service] = keys else {
-                        return Err(malformed(
-                            "group keys",
-                            keys.join(","),
-                            "expected [account, service]",
-                        ));
+                    let (account, service) = match (query.by_service, keys) {
+                        (true, [account, service]) => (account, Some(service)),
+                        (false, [account]) => (account, None),
+                        _ => {
+                            return Err(malformed(
+                                "group keys",
+                                keys.join(","),
+                                "expected [account, service] or [account]",
+                            ))
+                        }
                     };
                     let account_id = AccountId::parse(account)
                         .map_err(|reason| malformed("account ID", account, &reason))?;
-                    accounts
+                    let data = accounts
                         .entry(account_id.clone())
-                        .or_insert_with(|| AccountCostData::empty(account_id, *plan))
-                        .add(metric, service, bucket, amount);
+                        .or_insert_with(|| AccountCostData::empty(account_id, *plan));
+                    match service {
+                        Some(service) => data.add(metric, service, bucket, amount),
+                        None => data.add_total(metric, bucket, amount),
+                    }
                     Ok(())
                 },
             )?;
@@ -176,7 +178,9 @@ impl CostExplorer {
     }
 
     /// One account's costs by service, filtered by the row's tags: the seed's query
-    /// (`Filter = And[LINKED_ACCOUNT, Tags…]`, `GroupBy SERVICE`) with the row's metric.
+    /// (`Filter = And[LINKED_ACCOUNT, Tags…]`, `GroupBy SERVICE`) with the row's metric, over
+    /// `plan.by_service()` (for one account every figure by service costs fewer requests than
+    /// separate totals). The result's coverage is that plan.
     pub async fn fetch_account(
         &self,
         account: &AccountId,
@@ -184,26 +188,30 @@ impl CostExplorer {
         metric: CostMetric,
         plan: &FetchPlan,
     ) -> Result<AccountCostData> {
+        let plan = plan.by_service();
         let filter = account_filter(account, tags);
-        let mut data = AccountCostData::empty(account.clone(), *plan);
+        let mut data = AccountCostData::empty(account.clone(), plan);
         let mut estimated = Vec::new();
-        for query in Query::for_plan(plan, &[metric], &[Dimension::Service], Some(filter)) {
+        for query in Query::for_plan(&plan, &[metric], None, Some(filter)) {
             let Some(results) = self.get_cost_and_usage_pages(&query).await? else {
-                return Ok(AccountCostData::no_data_yet(account.clone(), *plan));
+                return Ok(AccountCostData::no_data_yet(account.clone(), plan));
             };
             for_each_amount(
                 &query,
                 &results,
                 &mut estimated,
                 |keys, metric, bucket, amount| {
-                    let [service] = keys else {
-                        return Err(malformed(
-                            "group keys",
-                            keys.join(","),
-                            "expected [service]",
-                        ));
-                    };
-                    data.add(metric, service, bucket, amount);
+                    match (query.by_service, keys) {
+                        (true, [service]) => data.add(metric, service, bucket, amount),
+                        (false, []) => data.add_total(metric, bucket, amount),
+                        _ => {
+                            return Err(malformed(
+                                "group keys",
+                                keys.join(","),
+                                "expected [service]",
+                            ))
+                        }
+                    }
                     Ok(())
                 },
             )?;
@@ -552,30 +560,39 @@ struct Query {
     period: Period,
     granularity: CeGranularity,
     metrics: Vec<String>,
+    /// Grouped by `SERVICE` (after the optional account dimension); otherwise totals.
+    by_service: bool,
     group_by: Vec<GroupDefinition>,
     filter: Option<Expression>,
 }
 
 impl Query {
+    /// The plan's ranges as queries: per-service days, per-service months, total days,
+    /// total months, each only when the plan has it.
     fn for_plan(
         plan: &FetchPlan,
         metrics: &[CostMetric],
-        group_by: &[Dimension],
+        account_dimension: Option<Dimension>,
         filter: Option<Expression>,
     ) -> Vec<Query> {
         let ranges = [
-            (plan.daily, CeGranularity::Daily),
-            (plan.monthly, CeGranularity::Monthly),
+            (plan.service_days, CeGranularity::Daily, true),
+            (plan.service_months, CeGranularity::Monthly, true),
+            (plan.total_days, CeGranularity::Daily, false),
+            (plan.total_months, CeGranularity::Monthly, false),
         ];
         ranges
             .into_iter()
-            .filter_map(|(period, granularity)| {
+            .filter_map(|(period, granularity, by_service)| {
+                let dimensions = account_dimension
+                    .iter()
+                    .chain(by_service.then_some(&Dimension::Service));
                 Some(Query {
                     period: period.filter(|p| !p.is_empty())?,
                     granularity,
                     metrics: metrics.iter().map(|m| m.as_str().to_owned()).collect(),
-                    group_by: group_by
-                        .iter()
+                    by_service,
+                    group_by: dimensions
                         .map(|dimension| {
                             GroupDefinition::builder()
                                 .r#type(GroupDefinitionType::Dimension)
@@ -619,8 +636,19 @@ fn for_each_amount(
         if result.estimated() {
             estimated.push(bucket);
         }
-        for group in result.groups() {
-            for (name, value) in group.metrics().into_iter().flatten() {
+        // Grouped answers put amounts in `Groups` (and leave `Total` empty); ungrouped ones
+        // in `Total`.
+        let rows: Vec<(&[String], _)> = if query.group_by.is_empty() {
+            vec![(&[][..], result.total())]
+        } else {
+            result
+                .groups()
+                .iter()
+                .map(|g| (g.keys(), g.metrics()))
+                .collect()
+        };
+        for (keys, metrics) in rows {
+            for (name, value) in metrics.into_iter().flatten() {
                 let Some(metric) = CostMetric::ALL.into_iter().find(|m| m.as_str() == name) else {
                     continue;
                 };
@@ -629,7 +657,7 @@ fn for_each_amount(
                     value.amount().unwrap_or("0"),
                     value.unit(),
                 )?;
-                add(group.keys(), metric, bucket, amount)?;
+                add(keys, metric, bucket, amount)?;
             }
         }
     }

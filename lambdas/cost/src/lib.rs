@@ -17,7 +17,7 @@ pub mod report;
 
 pub use compute::build_report;
 pub use currency::{resolve_rate, EcbRates, FixedRates, FixedThenLive, RateSource};
-pub use data::{AccountCostData, Bucket, Forecast, MetricCosts, OrgCostData, ServiceCosts};
+pub use data::{AccountCostData, Amounts, Bucket, Forecast, MetricCosts, OrgCostData};
 pub use error::{Error, RateError, Result};
 pub use explorer::{CostExplorer, RequestStats, RetryPolicy};
 pub use periods::{due_kinds, is_due, report_date, FetchPlan, ReportPeriods};

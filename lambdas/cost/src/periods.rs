@@ -219,56 +219,97 @@ impl ReportPeriods {
         }
     }
 
-    /// The ranges the report sums, each with the coarsest resolution that serves it.
+    /// The ranges the report sums and the detail each needs.
     fn needs(&self) -> Vec<Need> {
         let mut needs = Vec::new();
-        let mut sum = |period: Period| {
-            // Whole months can come from a MONTHLY query (one bucket instead of ~30).
-            if period.is_whole_month() {
-                needs.push(Need::WholeMonth(period));
-            } else {
-                needs.push(Need::Days(period));
-            }
-        };
-        sum(self.current);
-        sum(self.previous);
-        if let Some(seven) = self.seven_days_before {
-            sum(seven);
+        // The reported period and its comparison are listed by service; everything else
+        // (averages, month to date, run rate, trend) only needs the account's total.
+        for period in [self.current, self.previous] {
+            needs.push(Need::sum(period, Detail::Services));
         }
-        if let Some(mtd) = self.month_to_date {
-            sum(mtd.so_far);
-            sum(mtd.same_point_last_month);
-            sum(mtd.run_rate_window);
+        let totals = self.seven_days_before.into_iter().chain(
+            self.month_to_date
+                .into_iter()
+                .flat_map(|mtd| [mtd.so_far, mtd.same_point_last_month, mtd.run_rate_window]),
+        );
+        for period in totals {
+            needs.push(Need::sum(period, Detail::Total));
         }
-        needs.push(Need::Days(self.trend));
+        needs.push(Need {
+            period: self.trend,
+            detail: Detail::Total,
+            by_day: true,
+        });
         needs
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Need {
-    Days(Period),
-    WholeMonth(Period),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    Services,
+    Total,
 }
 
-/// The Cost Explorer date ranges a run fetches: one DAILY query and, only when whole months
-/// lie outside it, one MONTHLY query. Both are the same for every account of the run, so the
+#[derive(Debug, Clone, Copy)]
+struct Need {
+    period: Period,
+    detail: Detail,
+    /// Day by day (a trend), or a sum that whole months can serve in one bucket.
+    by_day: bool,
+}
+
+impl Need {
+    fn sum(period: Period, detail: Detail) -> Self {
+        Self {
+            period,
+            detail,
+            // A whole month can come from a MONTHLY query: one bucket instead of 28–31.
+            by_day: !period.is_whole_month(),
+        }
+    }
+}
+
+/// The Cost Explorer date ranges a run fetches, the same for every account of the run, so the
 /// number of requests does not depend on the number of accounts (pages aside).
 ///
-/// Why a separate MONTHLY query: Cost Explorer bills every page, and a page holds a bounded
-/// number of (time bucket, group) rows. A whole month fetched at MONTHLY granularity is one
-/// bucket per group instead of 28–31, so for any organization larger than one page it costs
-/// far fewer pages than stretching the DAILY range back over that month.
+/// Cost Explorer bills every page, and a page holds a bounded number of (time bucket, group)
+/// rows, so the plan fetches each range at the least detail that serves it:
+/// - **by service** only the reported periods and what they are compared with (2 days for a
+///   daily report, 14 for a weekly one), grouped `[LINKED_ACCOUNT, SERVICE]`;
+/// - **account totals** for the rest (7-day average, month to date, same point of last month,
+///   run rate, 30-day trend), grouped `[LINKED_ACCOUNT]`: about one row per account and day
+///   instead of one per account, service and day;
+/// - whole months at `MONTHLY` granularity (one bucket) when they lie outside the daily ranges.
+///
+/// At most four queries, usually two; a tag-filtered account's own query fetches everything
+/// by service in one or two queries instead ([`FetchPlan::by_service`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct FetchPlan {
-    /// Fetched with `Granularity=DAILY`.
-    pub daily: Option<Period>,
-    /// Whole months fetched with `Granularity=MONTHLY` (start and end on the 1st).
-    pub monthly: Option<Period>,
+    /// Per service, `Granularity=DAILY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_days: Option<Period>,
+    /// Per service, `Granularity=MONTHLY` (start and end on the 1st).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_months: Option<Period>,
+    /// Account totals, `Granularity=DAILY`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_days: Option<Period>,
+    /// Account totals, `Granularity=MONTHLY` (start and end on the 1st).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub total_months: Option<Period>,
+}
+
+fn hull(periods: impl IntoIterator<Item = Period>) -> Option<Period> {
+    periods.into_iter().reduce(|a, b| a.hull(&b))
+}
+
+fn within(range: Option<Period>, period: &Period) -> bool {
+    range.is_some_and(|r| r.covers(period))
 }
 
 impl FetchPlan {
-    /// Everything the reports of `kinds` on `report_date` need (an empty plan for no kinds).
+    /// Everything the reports of `kinds` on `report_date` need (an empty plan for no kinds),
+    /// for the organization-wide query.
     pub fn for_reports(
         kinds: impl IntoIterator<Item = Granularity>,
         report_date: NaiveDate,
@@ -277,51 +318,112 @@ impl FetchPlan {
             .into_iter()
             .flat_map(|kind| ReportPeriods::new(kind, report_date).needs())
             .collect();
-        let daily = needs
-            .iter()
-            .filter_map(|need| match need {
-                Need::Days(period) => Some(*period),
-                Need::WholeMonth(_) => None,
-            })
-            .reduce(|a, b| a.hull(&b));
-        let monthly = needs
-            .iter()
-            .filter_map(|need| match need {
-                Need::WholeMonth(month) if !daily.is_some_and(|d| d.covers(month)) => Some(*month),
-                _ => None,
-            })
-            .reduce(|a, b| a.hull(&b));
-        Self { daily, monthly }
+        let of = |detail: Detail, by_day: bool| {
+            needs
+                .iter()
+                .filter(move |n| n.detail == detail && n.by_day == by_day)
+                .map(|n| n.period)
+        };
+        let service_days = hull(of(Detail::Services, true));
+        let service_months =
+            hull(of(Detail::Services, false).filter(|month| !within(service_days, month)));
+        let total_days = hull(of(Detail::Total, true));
+        let mut plan = Self {
+            service_days,
+            service_months,
+            total_days,
+            total_months: None,
+        };
+        plan.total_months =
+            hull(of(Detail::Total, false).filter(|month| !plan.covers_total(month)));
+        plan
     }
 
-    /// The plan covers `period`: each of its month segments is inside the daily range or is
-    /// a whole month inside the monthly range.
-    pub fn covers(&self, period: &Period) -> bool {
+    /// The same ranges with every figure by service: what one account's own (tag-filtered)
+    /// query fetches. For one account the rows are few, so one DAILY query (plus a MONTHLY one
+    /// for whole months outside it) costs fewer requests than separate total queries.
+    pub fn by_service(&self) -> Self {
+        let service_days = hull(self.service_days.into_iter().chain(self.total_days));
+        let months = [self.service_months, self.total_months]
+            .into_iter()
+            .flatten()
+            .flat_map(|range| range.month_segments())
+            .filter(|month| !within(service_days, month));
+        Self {
+            service_days,
+            service_months: hull(months),
+            total_days: None,
+            total_months: None,
+        }
+    }
+
+    /// Each service's amounts over `period` can be summed: each month segment lies in the
+    /// per-service days, or is a whole month of the per-service months.
+    pub fn covers_services(&self, period: &Period) -> bool {
         period.month_segments().iter().all(|segment| {
-            self.daily.is_some_and(|d| d.covers(segment))
-                || (segment.is_whole_month() && self.monthly.is_some_and(|m| m.covers(segment)))
+            within(self.service_days, segment)
+                || (segment.is_whole_month() && within(self.service_months, segment))
         })
     }
 
-    /// Every period the report sums is covered, and its trend day by day.
-    pub fn covers_report(&self, periods: &ReportPeriods) -> bool {
-        self.daily.is_some_and(|daily| daily.covers(&periods.trend))
-            && periods.needs().iter().all(|need| match need {
-                Need::Days(p) | Need::WholeMonth(p) => self.covers(p),
-            })
+    /// The account's total over `period` can be summed, from totals or from services.
+    pub fn covers_total(&self, period: &Period) -> bool {
+        period.month_segments().iter().all(|segment| {
+            self.covers_days(segment)
+                || (segment.is_whole_month()
+                    && (within(self.total_months, segment) || within(self.service_months, segment)))
+        })
     }
 
-    /// Data fetched with `self` serves everything `other` would fetch: its daily range day by
-    /// day, its monthly range by month or by day.
+    /// Every day of `period` has a daily figure (totals or services).
+    pub fn covers_days(&self, period: &Period) -> bool {
+        period.iter_days().all(|day| {
+            self.total_days.is_some_and(|r| r.contains(day))
+                || self.service_days.is_some_and(|r| r.contains(day))
+        })
+    }
+
+    /// Every figure of the report can be computed.
+    pub fn covers_report(&self, periods: &ReportPeriods) -> bool {
+        periods.needs().iter().all(|need| self.serves(need))
+    }
+
+    /// Data fetched with `self` serves everything `other` would fetch.
     pub fn covers_plan(&self, other: &FetchPlan) -> bool {
         other
-            .daily
-            .is_none_or(|wanted| self.daily.is_some_and(|daily| daily.covers(&wanted)))
-            && other.monthly.is_none_or(|wanted| self.covers(&wanted))
+            .service_days
+            .is_none_or(|p| within(self.service_days, &p))
+            && other
+                .service_months
+                .is_none_or(|p| self.covers_services(&p))
+            && other.total_days.is_none_or(|p| self.covers_days(&p))
+            && other.total_months.is_none_or(|p| self.covers_total(&p))
+    }
+
+    fn serves(&self, need: &Need) -> bool {
+        match need.detail {
+            Detail::Services => self.covers_services(&need.period),
+            Detail::Total if need.by_day => self.covers_days(&need.period),
+            Detail::Total => self.covers_total(&need.period),
+        }
+    }
+
+    /// Every day and month the plan touches, for sizing compact offsets.
+    pub fn days(&self) -> Option<Period> {
+        hull(
+            [
+                self.service_days,
+                self.service_months,
+                self.total_days,
+                self.total_months,
+            ]
+            .into_iter()
+            .flatten(),
+        )
     }
 
     pub fn is_empty(&self) -> bool {
-        self.daily.is_none() && self.monthly.is_none()
+        *self == Self::default()
     }
 }
 
@@ -560,43 +662,124 @@ mod tests {
         assert!(is_due(&s, Granularity::Monthly, d("2024-03-31")));
     }
 
-    #[test]
-    fn daily_plan_is_one_daily_query_except_when_a_whole_month_lies_outside() {
-        let plan = FetchPlan::for_reports([Granularity::Daily], d("2024-03-15"));
-        // Trend starts Feb 14, same point of last month starts Feb 1.
-        assert_eq!(plan.daily, Some(p("2024-02-01", "2024-03-15")));
-        assert_eq!(plan.monthly, None);
+    fn plan(
+        service_days: Option<Period>,
+        service_months: Option<Period>,
+        total_days: Option<Period>,
+        total_months: Option<Period>,
+    ) -> FetchPlan {
+        FetchPlan {
+            service_days,
+            service_months,
+            total_days,
+            total_months,
+        }
+    }
 
-        // On the 1st, January is compared whole: one MONTHLY bucket instead of 29 days.
-        let plan = FetchPlan::for_reports([Granularity::Daily], d("2024-03-01"));
-        assert_eq!(plan.daily, Some(p("2024-01-31", "2024-03-01")));
-        assert_eq!(plan.monthly, Some(p("2024-01-01", "2024-02-01")));
+    #[test]
+    fn daily_plan_fetches_services_for_two_days_and_totals_for_the_rest() {
+        let date = d("2024-03-15");
+        let daily = FetchPlan::for_reports([Granularity::Daily], date);
+        // Trend starts Feb 14, same point of last month starts Feb 1.
+        assert_eq!(
+            daily,
+            plan(
+                Some(p("2024-03-13", "2024-03-15")),
+                None,
+                Some(p("2024-02-01", "2024-03-15")),
+                None
+            )
+        );
+        // One account's own query: everything by service, one DAILY range.
+        assert_eq!(
+            daily.by_service(),
+            plan(Some(p("2024-02-01", "2024-03-15")), None, None, None)
+        );
+    }
+
+    #[test]
+    fn daily_plan_on_the_1st_takes_the_month_before_as_one_bucket() {
+        let date = d("2024-03-01");
+        let daily = FetchPlan::for_reports([Granularity::Daily], date);
+        assert_eq!(
+            daily,
+            plan(
+                Some(p("2024-02-28", "2024-03-01")),
+                None,
+                Some(p("2024-01-31", "2024-03-01")),
+                // January is compared whole: one MONTHLY bucket instead of 29 more days.
+                Some(p("2024-01-01", "2024-02-01")),
+            )
+        );
+        assert_eq!(
+            daily.by_service(),
+            plan(
+                Some(p("2024-01-31", "2024-03-01")),
+                Some(p("2024-01-01", "2024-02-01")),
+                None,
+                None
+            )
+        );
     }
 
     #[test]
     fn monthly_plan_fetches_months_at_monthly_granularity() {
-        // The trend's 30 days cover February (29 days in 2024); January comes as one bucket.
-        let plan = FetchPlan::for_reports([Granularity::Monthly], d("2024-03-05"));
-        assert_eq!(plan.daily, Some(p("2024-01-31", "2024-03-01")));
-        assert_eq!(plan.monthly, Some(p("2024-01-01", "2024-02-01")));
-        // A 31-day month is not inside the trend: both months come at MONTHLY granularity.
-        let plan = FetchPlan::for_reports([Granularity::Monthly], d("2024-02-01"));
-        assert_eq!(plan.daily, Some(p("2024-01-02", "2024-02-01")));
-        assert_eq!(plan.monthly, Some(p("2023-12-01", "2024-02-01")));
+        // The trend's 30 days cover February (29 days in 2024).
+        let monthly = FetchPlan::for_reports([Granularity::Monthly], d("2024-03-05"));
+        assert_eq!(
+            monthly,
+            plan(
+                None,
+                Some(p("2024-01-01", "2024-03-01")),
+                Some(p("2024-01-31", "2024-03-01")),
+                None
+            )
+        );
+        assert_eq!(
+            monthly.by_service(),
+            plan(
+                Some(p("2024-01-31", "2024-03-01")),
+                Some(p("2024-01-01", "2024-02-01")),
+                None,
+                None
+            )
+        );
+        let monthly = FetchPlan::for_reports([Granularity::Monthly], d("2024-02-01"));
+        assert_eq!(
+            monthly,
+            plan(
+                None,
+                Some(p("2023-12-01", "2024-02-01")),
+                Some(p("2024-01-02", "2024-02-01")),
+                None
+            )
+        );
 
-        let plan = FetchPlan::for_reports(Granularity::ALL, d("2024-03-05"));
-        assert_eq!(plan.daily, Some(p("2024-01-31", "2024-03-05")));
-        // February is inside the daily range, January is not.
-        assert_eq!(plan.monthly, Some(p("2024-01-01", "2024-02-01")));
-
+        let all = FetchPlan::for_reports(Granularity::ALL, d("2024-03-05"));
+        assert_eq!(
+            all,
+            plan(
+                Some(p("2024-02-20", "2024-03-05")),
+                Some(p("2024-01-01", "2024-03-01")),
+                Some(p("2024-01-31", "2024-03-05")),
+                None,
+            )
+        );
         assert!(FetchPlan::for_reports([], d("2024-03-05")).is_empty());
     }
 
     #[test]
     fn weekly_plan() {
-        let plan = FetchPlan::for_reports([Granularity::Weekly], d("2024-03-18"));
-        assert_eq!(plan.daily, Some(p("2024-02-17", "2024-03-18")));
-        assert_eq!(plan.monthly, None);
+        let weekly = FetchPlan::for_reports([Granularity::Weekly], d("2024-03-18"));
+        assert_eq!(
+            weekly,
+            plan(
+                Some(p("2024-03-04", "2024-03-18")),
+                None,
+                Some(p("2024-02-17", "2024-03-18")),
+                None
+            )
+        );
     }
 
     #[test]
@@ -608,33 +791,49 @@ mod tests {
             &[Granularity::Weekly],
             &[Granularity::Monthly],
         ] {
-            assert!(all.covers_plan(&FetchPlan::for_reports(kinds.iter().copied(), date)));
+            let fewer = FetchPlan::for_reports(kinds.iter().copied(), date);
+            assert!(all.covers_plan(&fewer), "{kinds:?}");
+            assert!(fewer.by_service().covers_plan(&fewer), "{kinds:?}");
         }
         let weekly = FetchPlan::for_reports([Granularity::Weekly], date);
         assert!(!weekly.covers_plan(&all));
         assert!(weekly.covers_plan(&FetchPlan::default()));
-        // Monthly buckets do not serve a daily range.
-        let months_only = FetchPlan {
-            daily: None,
-            monthly: Some(p("2024-01-01", "2024-03-01")),
-        };
-        assert!(!months_only.covers_plan(&FetchPlan {
-            daily: Some(p("2024-02-01", "2024-03-01")),
-            monthly: None,
-        }));
+        // Totals do not serve a breakdown by service.
+        let totals_only = plan(None, None, Some(p("2024-02-01", "2024-03-05")), None);
+        assert!(!totals_only.covers_plan(&plan(
+            Some(p("2024-03-03", "2024-03-05")),
+            None,
+            None,
+            None
+        )));
+        // Monthly buckets do not serve days.
+        let months_only = plan(None, Some(p("2024-01-01", "2024-03-01")), None, None);
+        assert!(!months_only.covers_plan(&plan(
+            None,
+            None,
+            Some(p("2024-02-01", "2024-03-01")),
+            None
+        )));
     }
 
     #[test]
-    fn covers_splits_at_month_boundaries() {
-        let plan = FetchPlan {
-            daily: Some(p("2024-01-31", "2024-03-05")),
-            monthly: Some(p("2024-01-01", "2024-02-01")),
-        };
-        assert!(plan.covers(&p("2024-01-01", "2024-03-05")));
-        assert!(plan.covers(&p("2024-01-31", "2024-02-02")));
-        assert!(!plan.covers(&p("2024-01-30", "2024-02-02")));
-        assert!(!plan.covers(&p("2024-03-01", "2024-03-06")));
-        assert!(!plan.covers(&p("2023-12-01", "2024-01-01")));
+    fn coverage_splits_at_month_boundaries() {
+        let plan = plan(
+            Some(p("2024-02-20", "2024-03-05")),
+            Some(p("2024-01-01", "2024-02-01")),
+            Some(p("2024-01-31", "2024-03-05")),
+            None,
+        );
+        assert!(plan.covers_total(&p("2024-01-01", "2024-03-05")));
+        assert!(plan.covers_total(&p("2024-01-31", "2024-02-02")));
+        assert!(!plan.covers_total(&p("2024-01-30", "2024-02-02")));
+        assert!(!plan.covers_total(&p("2024-03-01", "2024-03-06")));
+        assert!(!plan.covers_total(&p("2023-12-01", "2024-01-01")));
+        assert!(plan.covers_services(&p("2024-01-01", "2024-02-01")));
+        assert!(plan.covers_services(&p("2024-02-25", "2024-03-05")));
+        assert!(!plan.covers_services(&p("2024-02-01", "2024-03-01")));
+        assert!(plan.covers_days(&p("2024-01-31", "2024-03-05")));
+        assert!(!plan.covers_days(&p("2024-01-30", "2024-01-31")));
     }
 
     fn any_date() -> impl Strategy<Value = NaiveDate> {
@@ -695,17 +894,25 @@ mod tests {
             kinds in proptest::sample::subsequence(Granularity::ALL.to_vec(), 0..=3),
         ) {
             let plan = FetchPlan::for_reports(kinds.clone(), date);
+            let own_query = plan.by_service();
             for kind in kinds {
-                prop_assert!(plan.covers_report(&ReportPeriods::new(kind, date)));
+                let periods = ReportPeriods::new(kind, date);
+                prop_assert!(plan.covers_report(&periods));
+                prop_assert!(own_query.covers_report(&periods));
             }
-            if let Some(daily) = plan.daily {
+            prop_assert!(own_query.covers_plan(&plan));
+            prop_assert!(own_query.total_days.is_none() && own_query.total_months.is_none());
+            for days in [plan.service_days, plan.total_days, own_query.service_days].into_iter().flatten() {
                 // About two months and the previous one at most: the request size stays bounded.
-                prop_assert!(daily.days() <= 92, "daily range {:?}", daily);
-                prop_assert!(daily.end <= date);
+                prop_assert!(days.days() <= 92, "daily range {:?}", days);
+                prop_assert!(days.end <= date);
             }
-            if let Some(monthly) = plan.monthly {
-                prop_assert!(monthly.start.day() == 1 && monthly.end.day() == 1);
-                prop_assert!(monthly.days() <= 62);
+            // By service, days only for the reported periods and their comparison.
+            prop_assert!(plan.service_days.is_none_or(|days| days.days() <= 14));
+            for months in [plan.service_months, plan.total_months, own_query.service_months].into_iter().flatten() {
+                prop_assert!(months.start.day() == 1 && months.end.day() == 1);
+                prop_assert!(months.days() <= 62);
+                prop_assert!(months.end <= date);
             }
         }
     }

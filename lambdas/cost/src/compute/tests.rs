@@ -42,30 +42,46 @@ fn settings() -> AccountSettings {
     }
 }
 
-/// Data covering everything the reports of `kinds` on `report_date` need, with `daily` giving
-/// each day's (service, USD) amounts and months outside the daily range summed from it.
+/// Data as the organization-wide queries fetch it for the reports of `kinds` on
+/// `report_date`: `daily` gives each day's (service, USD) amounts; MONTHLY buckets and
+/// totals-only ranges are summed from it.
 fn data_for(
     kinds: &[Granularity],
     report_date: NaiveDate,
     daily: impl Fn(NaiveDate) -> Vec<(&'static str, Decimal)>,
 ) -> AccountCostData {
-    let plan = FetchPlan::for_reports(kinds.iter().copied(), report_date);
+    data_with(
+        FetchPlan::for_reports(kinds.iter().copied(), report_date),
+        daily,
+    )
+}
+
+fn data_with(
+    plan: FetchPlan,
+    daily: impl Fn(NaiveDate) -> Vec<(&'static str, Decimal)>,
+) -> AccountCostData {
     let mut data = AccountCostData::empty(account(), plan);
     let metric = CostMetric::UnblendedCost;
-    if let Some(range) = plan.daily {
-        for day in range.iter_days() {
-            for (service, amount) in daily(day) {
-                data.add(metric, service, Bucket::Day(day), amount);
-            }
+    let month = |day: NaiveDate| Bucket::Month(crate::periods::first_of_month(day));
+    for day in plan.service_days.iter().flat_map(|r| r.iter_days()) {
+        for (service, amount) in daily(day) {
+            data.add(metric, service, Bucket::Day(day), amount);
         }
     }
-    if let Some(range) = plan.monthly {
-        for day in range.iter_days() {
-            let month = crate::periods::first_of_month(day);
-            for (service, amount) in daily(day) {
-                data.add(metric, service, Bucket::Month(month), amount);
-            }
+    for day in plan.service_months.iter().flat_map(|r| r.iter_days()) {
+        for (service, amount) in daily(day) {
+            data.add(metric, service, month(day), amount);
         }
+    }
+    for day in plan.total_days.iter().flat_map(|r| r.iter_days()) {
+        data.add_total(
+            metric,
+            Bucket::Day(day),
+            daily(day).iter().map(|(_, a)| *a).sum(),
+        );
+    }
+    for day in plan.total_months.iter().flat_map(|r| r.iter_days()) {
+        data.add_total(metric, month(day), daily(day).iter().map(|(_, a)| *a).sum());
     }
     data
 }
@@ -155,6 +171,49 @@ fn daily_report() {
     assert_eq!(report.trend.first().unwrap().date, d("2024-02-14"));
     assert_eq!(report.trend.last().unwrap().date, d("2024-03-14"));
     assert_eq!(report.trend.last().unwrap().amount, dec!(17.75));
+}
+
+#[test]
+fn organization_data_and_an_own_query_give_the_same_report() {
+    // Totals-only ranges (organization) and everything by service (own query) must agree.
+    let busy = |day: NaiveDate| {
+        let mut amounts = steady(day);
+        if day.day() == 1 {
+            amounts.push((SUPPORT, dec!(100)));
+        }
+        if day.weekday() == Weekday::Sat {
+            amounts.push((RDS, dec!(-7.5)));
+        }
+        amounts
+    };
+    for date in [
+        "2024-03-15",
+        "2024-03-01",
+        "2024-03-04",
+        "2024-01-01",
+        "2024-02-29",
+        "2023-03-31",
+    ] {
+        let date = d(date);
+        for kind in Granularity::ALL {
+            let plan = FetchPlan::for_reports([kind], date);
+            let organization = data_with(plan, busy);
+            let own_query = data_with(plan.by_service(), busy);
+            let from = |data: &AccountCostData| {
+                build_report(
+                    &settings(),
+                    &OrgSettings::default(),
+                    kind,
+                    date,
+                    data,
+                    None,
+                    None,
+                )
+            };
+            assert_eq!(from(&organization), from(&own_query), "{kind:?} on {date}");
+            assert!(plan.covers_report(&ReportPeriods::new(kind, date)));
+        }
+    }
 }
 
 #[test]
@@ -527,7 +586,7 @@ fn daily_report_of_the_1st_shows_the_closed_month() {
         amounts
     });
     assert!(
-        data.coverage.monthly.is_some(),
+        data.coverage.total_months.is_some(),
         "January comes as a MONTHLY bucket"
     );
     let report = build_report(

@@ -72,11 +72,28 @@ fn daily_plan() -> FetchPlan {
     FetchPlan::for_reports([Granularity::Daily], d("2024-03-15"))
 }
 
+fn grouped_by(
+    req: &aws_sdk_costexplorer::operation::get_cost_and_usage::GetCostAndUsageInput,
+) -> Vec<&str> {
+    req.group_by()
+        .iter()
+        .map(|g| g.key().unwrap_or_default())
+        .collect()
+}
+
+fn range_of(
+    req: &aws_sdk_costexplorer::operation::get_cost_and_usage::GetCostAndUsageInput,
+) -> Option<(&str, &str)> {
+    req.time_period().map(|p| (p.start(), p.end()))
+}
+
 #[tokio::test]
 async fn organization_query_follows_every_page_token() {
     // Cost Explorer splits one day's groups across pages: both halves must be kept.
     let first = mock!(Client::get_cost_and_usage)
-        .match_requests(|req| req.next_page_token().is_none())
+        .match_requests(|req| {
+            grouped_by(req) == ["LINKED_ACCOUNT", "SERVICE"] && req.next_page_token().is_none()
+        })
         .then_output(|| {
             GetCostAndUsageOutput::builder()
                 .results_by_time(daily_result(
@@ -107,7 +124,27 @@ async fn organization_query_follows_every_page_token() {
                 .results_by_time(daily_result("2024-03-14", true, &[(&[B, S3], "0.0000001")]))
                 .build()
         });
-    let explorer = explorer(RuleMode::MatchAny, &[&first, &second, &third]);
+    // Account totals for the long range: one row per account and day.
+    let totals = mock!(Client::get_cost_and_usage)
+        .match_requests(|req| {
+            grouped_by(req) == ["LINKED_ACCOUNT"]
+                && range_of(req) == Some(("2024-02-01", "2024-03-15"))
+        })
+        .then_output(|| {
+            GetCostAndUsageOutput::builder()
+                .results_by_time(daily_result(
+                    "2024-03-01",
+                    false,
+                    &[(&[A], "20"), (&[B], "2")],
+                ))
+                .results_by_time(daily_result(
+                    "2024-03-14",
+                    true,
+                    &[(&[A], "12.25"), (&[B], "-2.9999999")],
+                ))
+                .build()
+        });
+    let explorer = explorer(RuleMode::MatchAny, &[&first, &second, &third, &totals]);
 
     let org = explorer
         .fetch_organization(&[CostMetric::UnblendedCost], &daily_plan())
@@ -115,68 +152,75 @@ async fn organization_query_follows_every_page_token() {
         .unwrap();
 
     assert_eq!(
-        first.num_calls() + second.num_calls() + third.num_calls(),
-        3
+        [
+            first.num_calls(),
+            second.num_calls(),
+            third.num_calls(),
+            totals.num_calls()
+        ],
+        [1, 1, 1, 1]
     );
     assert_eq!(
         explorer.stats(),
         RequestStats {
-            billed_requests: 3,
-            attempts: 3,
+            billed_requests: 4,
+            attempts: 4,
             throttled: 0
         }
     );
+    let m = CostMetric::UnblendedCost;
     let yesterday = Period::new(d("2024-03-14"), d("2024-03-15"));
     let a = org.for_account(&id(A));
-    assert_eq!(a.total(CostMetric::UnblendedCost, &yesterday), dec!(12.25));
+    assert_eq!(a.service_totals(m, &yesterday)[EC2], dec!(11));
+    assert_eq!(a.service_totals(m, &yesterday)[S3], dec!(1.25));
+    assert_eq!(a.total(m, &yesterday), dec!(12.25));
     assert_eq!(
-        a.total(
-            CostMetric::UnblendedCost,
-            &Period::new(d("2024-03-13"), d("2024-03-15"))
-        ),
-        dec!(23.75)
+        a.total(m, &Period::new(d("2024-03-01"), d("2024-03-15"))),
+        dec!(32.25)
     );
     assert!(a.is_estimated(&yesterday));
     assert!(!a.is_estimated(&Period::new(d("2024-03-13"), d("2024-03-14"))));
     let b = org.for_account(&id(B));
-    assert_eq!(
-        b.service_totals(CostMetric::UnblendedCost, &yesterday)[EC2],
-        dec!(-3)
-    );
-    assert_eq!(
-        b.service_totals(CostMetric::UnblendedCost, &yesterday)[S3],
-        dec!(0.0000001)
-    );
+    assert_eq!(b.service_totals(m, &yesterday)[EC2], dec!(-3));
+    assert_eq!(b.service_totals(m, &yesterday)[S3], dec!(0.0000001));
     assert_eq!(org.account_ids().count(), 2);
 }
 
 #[tokio::test]
-async fn organization_query_shape_and_monthly_query_for_whole_months() {
-    // On the 1st, January is compared whole: DAILY for the recent days, MONTHLY for January.
+async fn organization_queries_on_the_1st() {
+    // Services for the two reported days, totals for the month to date and trend, and
+    // January (the month compared whole) as one MONTHLY bucket per account.
     let plan = FetchPlan::for_reports([Granularity::Daily], d("2024-03-01"));
-    let daily = mock!(Client::get_cost_and_usage)
+    let services = mock!(Client::get_cost_and_usage)
         .match_requests(|req| {
             req.granularity() == Some(&CeGranularity::Daily)
-                && req.time_period().map(|p| (p.start(), p.end()))
-                    == Some(("2024-01-31", "2024-03-01"))
+                && range_of(req) == Some(("2024-02-28", "2024-03-01"))
                 && req.filter().is_none()
                 && req.metrics() == ["UnblendedCost", "BlendedCost"]
-                && req
-                    .group_by()
-                    .iter()
-                    .map(|g| g.key().unwrap_or_default())
-                    .eq(["LINKED_ACCOUNT", "SERVICE"])
+                && grouped_by(req) == ["LINKED_ACCOUNT", "SERVICE"]
         })
         .then_output(|| {
             GetCostAndUsageOutput::builder()
                 .results_by_time(daily_result("2024-02-29", false, &[(&[A, EC2], "2")]))
                 .build()
         });
-    let monthly = mock!(Client::get_cost_and_usage)
+    let total_days = mock!(Client::get_cost_and_usage)
+        .match_requests(|req| {
+            req.granularity() == Some(&CeGranularity::Daily)
+                && range_of(req) == Some(("2024-01-31", "2024-03-01"))
+                && grouped_by(req) == ["LINKED_ACCOUNT"]
+        })
+        .then_output(|| {
+            GetCostAndUsageOutput::builder()
+                .results_by_time(daily_result("2024-02-29", false, &[(&[A], "2")]))
+                .results_by_time(daily_result("2024-02-01", false, &[(&[A], "30")]))
+                .build()
+        });
+    let total_months = mock!(Client::get_cost_and_usage)
         .match_requests(|req| {
             req.granularity() == Some(&CeGranularity::Monthly)
-                && req.time_period().map(|p| (p.start(), p.end()))
-                    == Some(("2024-01-01", "2024-02-01"))
+                && range_of(req) == Some(("2024-01-01", "2024-02-01"))
+                && grouped_by(req) == ["LINKED_ACCOUNT"]
         })
         .then_output(|| {
             let january = ResultByTime::builder()
@@ -187,7 +231,6 @@ async fn organization_query_shape_and_monthly_query_for_whole_months() {
                 .groups(
                     Group::builder()
                         .keys(A)
-                        .keys(EC2)
                         .metrics(
                             "UnblendedCost",
                             MetricValue::builder().amount("62").unit("USD").build(),
@@ -203,7 +246,7 @@ async fn organization_query_shape_and_monthly_query_for_whole_months() {
                 .results_by_time(january)
                 .build()
         });
-    let explorer = explorer(RuleMode::MatchAny, &[&daily, &monthly]);
+    let explorer = explorer(RuleMode::MatchAny, &[&services, &total_days, &total_months]);
     let org = explorer
         .fetch_organization(
             &[
@@ -215,11 +258,20 @@ async fn organization_query_shape_and_monthly_query_for_whole_months() {
         )
         .await
         .unwrap();
-    assert_eq!((daily.num_calls(), monthly.num_calls()), (1, 1));
+    assert_eq!(
+        (
+            services.num_calls(),
+            total_days.num_calls(),
+            total_months.num_calls()
+        ),
+        (1, 1, 1)
+    );
     let a = org.for_account(&id(A));
     let january = Period::new(d("2024-01-01"), d("2024-02-01"));
     assert_eq!(a.total(CostMetric::UnblendedCost, &january), dec!(62));
     assert_eq!(a.total(CostMetric::BlendedCost, &january), dec!(60));
+    let february = Period::new(d("2024-02-01"), d("2024-03-01"));
+    assert_eq!(a.total(CostMetric::UnblendedCost, &february), dec!(32));
 }
 
 #[tokio::test]
@@ -683,12 +735,9 @@ const C: &str = "444444444444";
 fn organization_data(date: NaiveDate, metrics: Vec<CostMetric>) -> OrgCostData {
     let plan = FetchPlan::for_reports([Granularity::Daily], date);
     let mut a = AccountCostData::empty(id(A), plan);
-    a.add(
-        CostMetric::UnblendedCost,
-        EC2,
-        Bucket::Day(d("2024-03-14")),
-        dec!(7),
-    );
+    let yesterday = Bucket::Day(d("2024-03-14"));
+    a.add(CostMetric::UnblendedCost, EC2, yesterday, dec!(7));
+    a.add_total(CostMetric::UnblendedCost, yesterday, dec!(7));
     OrgCostData::from_accounts(plan, metrics, [a])
 }
 
