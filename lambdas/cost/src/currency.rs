@@ -188,14 +188,16 @@ impl EcbRateTable {
     }
 }
 
-/// The ECB daily reference rates over HTTPS, fetched once per process and kept.
+/// The ECB daily reference rates over HTTPS. A fetched table is kept for an hour: one
+/// download per run, and a warm Lambda reused the next day still fetches that day's rates.
 #[derive(Debug)]
 pub struct EcbRates {
     http: reqwest::Client,
     url: String,
     attempts: u32,
     initial_backoff: Duration,
-    table: tokio::sync::Mutex<Option<EcbRateTable>>,
+    cache_for: Duration,
+    table: tokio::sync::Mutex<Option<(std::time::Instant, EcbRateTable)>>,
 }
 
 impl EcbRates {
@@ -232,6 +234,7 @@ impl EcbRates {
             url,
             attempts: 3,
             initial_backoff: Duration::from_millis(500),
+            cache_for: Duration::from_secs(3600),
             table: tokio::sync::Mutex::new(None),
         })
     }
@@ -243,11 +246,20 @@ impl EcbRates {
         self
     }
 
-    /// Today's table, fetched on first use. A failed fetch is not kept: the next call tries again.
+    /// How long a fetched table is reused.
+    pub fn with_cache_for(mut self, cache_for: Duration) -> Self {
+        self.cache_for = cache_for;
+        self
+    }
+
+    /// The current table, fetched on first use and when the kept one is older than the cache
+    /// time. A failed fetch is not kept: the next call tries again.
     pub async fn table(&self) -> Result<EcbRateTable, RateError> {
         let mut cached = self.table.lock().await;
-        if let Some(table) = cached.as_ref() {
-            return Ok(table.clone());
+        if let Some((fetched, table)) = cached.as_ref() {
+            if fetched.elapsed() < self.cache_for {
+                return Ok(table.clone());
+            }
         }
         let xml = self.fetch().await?;
         let table = EcbRateTable::parse(&xml).map_err(|reason| RateError::Unreadable {
@@ -255,7 +267,7 @@ impl EcbRates {
             url: self.url.clone(),
             reason,
         })?;
-        *cached = Some(table.clone());
+        *cached = Some((std::time::Instant::now(), table.clone()));
         Ok(table)
     }
 

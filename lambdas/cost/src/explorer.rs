@@ -20,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_costexplorer::config::retry::RetryConfig;
+use aws_sdk_costexplorer::config::timeout::TimeoutConfig;
 use aws_sdk_costexplorer::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_costexplorer::types::{
     DateInterval, Dimension, DimensionValues, Expression, Granularity as CeGranularity,
@@ -94,10 +95,16 @@ pub struct CostExplorer {
 
 impl CostExplorer {
     /// A client from the standard AWS configuration (credentials chain, `AWS_ENDPOINT_URL*`),
-    /// with the SDK's retries off (this type retries) and its own per-attempt timeout.
+    /// with the SDK's retries off (this type retries) and the policy's per-attempt timeout in
+    /// the SDK's timeout configuration (each attempt is also bounded here, whatever the client).
     pub fn from_sdk_config(config: &aws_config::SdkConfig, policy: RetryPolicy) -> Self {
+        let timeouts = TimeoutConfig::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .operation_attempt_timeout(policy.attempt_timeout)
+            .build();
         let conf = aws_sdk_costexplorer::config::Builder::from(config)
             .retry_config(RetryConfig::disabled())
+            .timeout_config(timeouts)
             .build();
         Self::new(aws_sdk_costexplorer::Client::from_conf(conf), policy)
     }

@@ -132,6 +132,15 @@ async fn fetches_once_retrying_a_server_error() {
 }
 
 #[tokio::test]
+async fn a_kept_table_expires() {
+    let (url, served) = fixture_server(vec![(200, "", FIXTURE.into())]).await;
+    let source = ecb(&url).with_cache_for(Duration::ZERO);
+    source.usd_rate(&c("JPY")).await.unwrap();
+    source.usd_rate(&c("JPY")).await.unwrap();
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
 async fn honours_retry_after() {
     let (url, served) = fixture_server(vec![
         (429, "Retry-After: 0\r\n", String::new()),

@@ -848,3 +848,24 @@ async fn account_data_adds_the_forecast_when_asked_and_survives_its_failure() {
     assert_eq!(data.forecast, None);
     assert_eq!(denied.num_calls(), 1);
 }
+
+#[test]
+fn clients_from_the_standard_configuration_have_one_retry_policy_and_timeouts() {
+    let sdk_config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("ap-northeast-1"))
+        .build();
+    let explorer = CostExplorer::from_sdk_config(&sdk_config, RetryPolicy::default());
+    let conf = explorer.ce.config();
+    assert_eq!(
+        conf.retry_config().unwrap().max_attempts(),
+        1,
+        "the SDK does not retry on its own"
+    );
+    let timeouts = conf.timeout_config().unwrap();
+    assert_eq!(
+        timeouts.operation_attempt_timeout(),
+        Some(Duration::from_secs(30))
+    );
+    assert_eq!(timeouts.connect_timeout(), Some(Duration::from_secs(5)));
+}
