@@ -534,15 +534,25 @@ fn read_csv(text: &str) -> Table {
         .delimiter(detect_delimiter(text))
         .from_reader(text.as_bytes());
 
-    let mut records: Vec<Vec<String>> = Vec::new();
+    // Each record with its index among the rows a spreadsheet shows for this file: the reader
+    // skips empty lines, a spreadsheet shows them as empty rows, and people count those.
+    let mut records: Vec<(usize, Vec<String>)> = Vec::new();
+    let mut next_sheet_row = 0usize;
     for result in reader.byte_records() {
         match result {
-            Ok(record) => records.push(
-                record
-                    .iter()
-                    .map(|field| normalize_newlines(&String::from_utf8_lossy(field)))
-                    .collect(),
-            ),
+            Ok(record) => {
+                let start = record.position().map_or(0, |p| p.byte());
+                let start = usize::try_from(start).unwrap_or(usize::MAX);
+                let sheet_row = next_sheet_row + empty_lines_at(text.as_bytes(), start);
+                records.push((
+                    sheet_row,
+                    record
+                        .iter()
+                        .map(|field| normalize_newlines(&String::from_utf8_lossy(field)))
+                        .collect(),
+                ));
+                next_sheet_row = sheet_row + 1;
+            }
             Err(error) => {
                 // The text is valid UTF-8 and records may have any length, so the reader has
                 // nothing left to refuse; answered anyway rather than trusted.
@@ -561,11 +571,11 @@ fn read_csv(text: &str) -> Table {
 
     let Some(header_index) = records
         .iter()
-        .position(|r| r.iter().any(|c| !c.trim().is_empty()))
+        .position(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
     else {
         return Table::empty(Format::Csv, Vec::new());
     };
-    let header = &records[header_index];
+    let (header_sheet_row, header) = &records[header_index];
     let mut problems = Vec::new();
 
     // For each field position: the column it feeds, or None (no header / duplicate header).
@@ -600,8 +610,8 @@ fn read_csv(text: &str) -> Table {
     }
 
     let mut rows = Vec::new();
-    for (index, record) in records.iter().enumerate().skip(header_index + 1) {
-        let number = index - header_index;
+    for (sheet_row, record) in records.iter().skip(header_index + 1) {
+        let number = sheet_row - header_sheet_row;
         let mut cells = vec![Cell::text(""); columns.len()];
         for (position, text) in record.iter().enumerate() {
             match position_column.get(position).copied().flatten() {
@@ -630,6 +640,25 @@ fn read_csv(text: &str) -> Table {
         rows,
         problems,
     }
+}
+
+/// How many empty lines the CSV reader skipped from `from` on, where it began reading the
+/// next record. It starts reading right after the `\r` of a `\r\n` ending the previous record,
+/// so a `\n` there still belongs to that record.
+fn empty_lines_at(text: &[u8], from: usize) -> usize {
+    let mut i = from;
+    if i > 0 && text.get(i) == Some(&b'\n') && text[i - 1] == b'\r' {
+        i += 1;
+    }
+    let mut empty = 0;
+    while let Some(&byte @ (b'\r' | b'\n')) = text.get(i) {
+        // `\r\n` is one line break, counted at its `\n`; a lone `\r` is one too.
+        if byte == b'\n' || text.get(i + 1) != Some(&b'\n') {
+            empty += 1;
+        }
+        i += 1;
+    }
+    empty
 }
 
 /// Spreadsheet column letters (0 → A, 26 → AA), as people see them above the sheet.
@@ -780,6 +809,13 @@ mod tests {
         let table = Table::read(b"AccountId\n1\n,\n\"\"\n4\n", Format::Csv);
         let numbers: Vec<usize> = table.rows.iter().map(|r| r.number).collect();
         assert_eq!(numbers, [1, 4]);
+        // Empty lines too, and line breaks inside quoted cells are not rows.
+        let table = Table::read(
+            b"\r\nAccountId,Description\r\n\r\n2,\"a\r\nb\nc\"\r\n\n\n5,x\n",
+            Format::Csv,
+        );
+        let numbers: Vec<usize> = table.rows.iter().map(|r| r.number).collect();
+        assert_eq!(numbers, [2, 5]);
     }
 
     #[test]

@@ -114,8 +114,9 @@ pub(crate) fn account_id(raw: &str, from_json_number: bool) -> Result<AccountId,
     if digits_only && compact.len() < 12 {
         return Err(error(
             format!(
-                "has {} digits, not 12: the spreadsheet probably dropped leading zeros",
-                compact.len()
+                "has {} digit{}, not 12: the spreadsheet probably dropped leading zeros",
+                compact.len(),
+                if compact.len() == 1 { "" } else { "s" }
             ),
             format!("{TEXT_COLUMN_FIX}, with the leading zeros (probably {compact:0>12})"),
         ));
