@@ -19,6 +19,6 @@ pub use compute::build_report;
 pub use currency::{resolve_rate, EcbRates, FixedRates, FixedThenLive, RateSource};
 pub use data::{AccountCostData, Amounts, Bucket, Forecast, MetricCosts, OrgCostData};
 pub use error::{Error, RateError, Result};
-pub use explorer::{CostExplorer, RequestStats, RetryPolicy};
+pub use explorer::{organization_query, CostExplorer, RequestStats, RetryPolicy};
 pub use periods::{due_kinds, is_due, report_date, FetchPlan, ReportPeriods};
 pub use report::*;
