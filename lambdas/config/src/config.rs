@@ -97,7 +97,9 @@ pub fn validate(table: &Table) -> Loaded {
             )),
             Format::Json => {
                 for row in &table.rows {
-                    let cell = &row.cells[index];
+                    let Some(cell) = row.cells.get(index) else {
+                        continue;
+                    };
                     if cell.kind != CellKind::Absent {
                         problems.push(Problem::new(
                             row.number,

@@ -89,7 +89,8 @@ fn without_row_numbers(config: &Config) -> Vec<ConfigRow> {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 512,
+        // PROPTEST_CASES=100000 for a long hunt; 512 keeps `cargo test` quick.
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(512),
         // Shrunk failures are printed; nothing is written next to the sources.
         failure_persistence: None,
         ..ProptestConfig::default()
