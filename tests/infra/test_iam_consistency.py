@@ -13,14 +13,6 @@ from terraform_files import REPO
 
 LAMBDAS = REPO / "lambdas"
 
-# Until the function crates exist there is no code to derive from. The lead makes this strict
-# once lambdas/plan lands: from then on a missing crate fails.
-pytestmark = pytest.mark.skipif(
-    not (LAMBDAS / "plan").is_dir(),
-    reason="lambdas/plan does not exist yet: no function code to derive IAM actions from",
-)
-
-
 @pytest.fixture(scope="module")
 def derived():
     missing = [function for function in FUNCTIONS if not (LAMBDAS / function / "src" / "main.rs").is_file()]
