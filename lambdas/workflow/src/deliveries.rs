@@ -44,12 +44,14 @@ impl Outbox {
                 claimed_by,
                 lease_until,
                 ..
-            } => return Ok(DeliveryStatus::Retryable {
-                code: "in_flight".into(),
-                message: format!(
+            } => {
+                return Ok(DeliveryStatus::Retryable {
+                    code: "in_flight".into(),
+                    message: format!(
                     "another attempt ({claimed_by}) is delivering to {channel} until {lease_until}"
                 ),
-            }),
+                })
+            }
             ClaimOutcome::Claimed(claim) => claim,
         };
         if let Some(since) = claim.check_history_since() {
