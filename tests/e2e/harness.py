@@ -25,6 +25,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import boto3
 
@@ -45,6 +46,8 @@ BUCKET = "orgpulse-e2e-123456789012"
 TABLE = "orgpulse-deliveries"
 MEMBER_ROLE = "orgpulse-member-read"
 CONFIG_KEY = "config/accounts.json"
+REPORT_EVENT_TYPE = "orgpulse_report"  # metadata event types of orgpulse's messages
+SUMMARY_EVENT_TYPE = "orgpulse_summary"
 AWS_ENV = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -345,11 +348,18 @@ class LocalSystem:
         return self.client(service, key=creds["AccessKeyId"], secret=creds["SecretAccessKey"], token=creds["SessionToken"])
 
     def run(self, execution_input: dict, name: str | None = None, timeout: float = 600) -> dict:
-        sfn = self.client("stepfunctions")
+        return self.wait_execution(self.start_execution(execution_input, name), timeout)
+
+    def start_execution(self, execution_input: dict, name: str | None = None) -> str:
+        """Starts an execution without waiting for it (e.g. two at once); returns its ARN."""
         kwargs = {"stateMachineArn": self.state_machine_arn, "input": json.dumps(execution_input)}
         if name:
             kwargs["name"] = name
-        arn = sfn.start_execution(**kwargs)["executionArn"]
+        return self.client("stepfunctions").start_execution(**kwargs)["executionArn"]
+
+    def wait_execution(self, arn: str, timeout: float = 600) -> dict:
+        """DescribeExecution once the execution has left RUNNING."""
+        sfn = self.client("stepfunctions")
 
         def finished():
             described = sfn.describe_execution(executionArn=arn)
@@ -357,12 +367,58 @@ class LocalSystem:
 
         return wait_for(f"execution {arn}", finished, timeout)
 
+    # ---- what Slack received ----------------------------------------------------------------
+    def reports(self, channel: str | None = None) -> list[Delivered]:
+        """Every report message the sink accepted, as (account, kind, period start, channel),
+        in arrival order: duplicates show up as repeated tuples."""
+        return [
+            Delivered(payload["account_id"], payload["kind"], payload["period_start"], message["channel"])
+            for message in self.slack.messages(channel)
+            if (message.get("metadata") or {}).get("event_type") == REPORT_EVENT_TYPE
+            for payload in [message["metadata"]["event_payload"]]
+        ]
+
+    def summaries(self, channel: str = "G0PERATORS") -> list[dict]:
+        """The operators' summary messages the sink accepted, oldest first."""
+        return [
+            message for message in self.slack.messages(channel)
+            if (message.get("metadata") or {}).get("event_type") == SUMMARY_EVENT_TYPE
+        ]
+
     def object(self, key: str):
         body = self.client("s3").get_object(Bucket=BUCKET, Key=key)["Body"].read()
         return json.loads(body)
 
     def ledger_items(self) -> list[dict]:
         return self.client("dynamodb").scan(TableName=TABLE)["Items"]
+
+
+class Delivered(NamedTuple):
+    """One report message as the sink recorded it: the exactly-once unit."""
+
+    account_id: str
+    kind: str
+    period_start: str
+    channel: str
+
+
+def message_text(message: dict) -> str:
+    """Everything a person reads in a message: its text and every text inside its blocks."""
+    parts = [message.get("text") or ""]
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            if isinstance(value.get("text"), str):
+                parts.append(value["text"])
+            for child in value.values():
+                if not isinstance(child, str):
+                    walk(child)
+        elif isinstance(value, list):
+            for child in value:
+                walk(child)
+
+    walk(message.get("blocks") or [])
+    return "\n".join(parts)
 
 
 def remap_accounts(document: dict, account_ids: dict[str, str]) -> dict:
