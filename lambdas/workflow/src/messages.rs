@@ -121,13 +121,22 @@ pub enum DeliveryStatus {
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Delivery {
+    /// The message's cadence: the cost report's granularity.
     pub kind: Granularity,
+    /// The notification kind that produced the message (`cost`; see [`crate::kinds`]).
+    /// Results written before kinds existed hold cost reports only.
+    #[serde(default = "cost_notification")]
+    pub notification: String,
     pub period_start: NaiveDate,
     pub period_end: NaiveDate,
     pub channel: ChannelId,
     pub alert: bool,
     #[serde(flatten)]
     pub status: DeliveryStatus,
+}
+
+fn cost_notification() -> String {
+    crate::kinds::cost::SPEC.name.to_owned()
 }
 
 /// Whether the member read-only role could be assumed.

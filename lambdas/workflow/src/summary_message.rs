@@ -9,7 +9,7 @@ use orgpulse_slack::PostMessage;
 use serde::{Deserialize, Serialize};
 use slack_morphism::prelude::*;
 
-use crate::messages::{DeliveryStatus, ItemResult, MemberRole, PlanRecord, StepFailure};
+use crate::messages::{Delivery, DeliveryStatus, ItemResult, MemberRole, PlanRecord, StepFailure};
 
 /// Lines listed per section before "…and N more".
 const MAX_LINES: usize = 12;
@@ -64,11 +64,7 @@ impl RunSummary {
                 {
                     lines.push(FailureLine {
                         account: account.clone(),
-                        what: format!(
-                            "{} report to {}",
-                            delivery.kind.as_str().to_lowercase(),
-                            delivery.channel
-                        ),
+                        what: format!("{} to {}", delivery_label(delivery), delivery.channel),
                         reason: message.clone(),
                     });
                 }
@@ -329,6 +325,16 @@ fn section(text: &str) -> SlackSectionBlock {
             .with_verbatim(true)
             .into(),
     )
+}
+
+/// "daily report" for a cost report, "daily health" for another kind's daily message.
+fn delivery_label(delivery: &Delivery) -> String {
+    let cadence = delivery.kind.as_str().to_lowercase();
+    if delivery.notification == crate::kinds::cost::SPEC.name {
+        format!("{cadence} report")
+    } else {
+        format!("{cadence} {}", delivery.notification)
+    }
 }
 
 fn account_label(result: &ItemResult) -> String {

@@ -1,0 +1,91 @@
+//! Work items and steps for unit tests: memory run files, the dry-run outbox, no AWS.
+
+use chrono::NaiveDate;
+use orgpulse_config::{AccountId, Granularity, OrgSettings};
+use orgpulse_cost::{AccountCostData, Bucket, CostExplorer, FetchPlan, RetryPolicy};
+use rust_decimal::Decimal;
+
+use crate::deliveries::Outbox;
+use crate::files::{RunFiles, RunLayout};
+use crate::messages::{AccountRef, CostSource, WorkItem};
+use crate::report::Reporter;
+
+pub const ACCOUNT: &str = "012345678901";
+pub const REPORT_DATE: NaiveDate = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+
+/// An item for [`ACCOUNT`] from one configuration row (JSON object), due `kinds`, its costs in
+/// the run files.
+pub fn item(row: &str, kinds: &[Granularity]) -> WorkItem {
+    let loaded = orgpulse_config::load_detected(format!("[{row}]").as_bytes());
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    let account = AccountId::parse(ACCOUNT).unwrap();
+    let settings = loaded
+        .config
+        .try_resolve(&account, &[])
+        .expect("the row applies");
+    let run_id = "test-run".to_owned();
+    WorkItem {
+        costs: CostSource::Shared {
+            key: RunLayout {
+                run_id: run_id.clone(),
+            }
+            .costs(&account),
+        },
+        run_id,
+        report_date: REPORT_DATE,
+        account: AccountRef {
+            id: account,
+            name: "payments-prod".into(),
+            ou_names: vec!["Services".into(), "Root".into()],
+            onboarded: false,
+        },
+        settings,
+        org: OrgSettings::default(),
+        kinds: kinds.to_vec(),
+        rate: None,
+        check_member_role: true,
+        failure: None,
+    }
+}
+
+/// Forty days of two services for [`ACCOUNT`], covering what `item`'s reports read.
+pub fn costs(item: &WorkItem) -> AccountCostData {
+    let plan = FetchPlan::for_reports(item.kinds.iter().copied(), item.report_date);
+    let mut data = AccountCostData::empty(item.account.id.clone(), plan);
+    for offset in 1..=40u64 {
+        let day = item.report_date - chrono::Days::new(offset);
+        let amount = Decimal::from(100 + offset);
+        data.add(item.settings.metric, "Amazon EC2", Bucket::Day(day), amount);
+        data.add(
+            item.settings.metric,
+            "Amazon S3",
+            Bucket::Day(day),
+            Decimal::from(7),
+        );
+    }
+    data
+}
+
+/// A Cost Explorer client that is never called (the tests' items use shared cost data).
+pub fn explorer() -> CostExplorer {
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .build();
+    CostExplorer::from_sdk_config(&config, RetryPolicy::default())
+}
+
+/// A dry-run reporter whose run files hold `item`'s costs.
+pub async fn reporter(item: &WorkItem) -> Reporter {
+    let files = RunFiles::memory();
+    let CostSource::Shared { key } = &item.costs else {
+        panic!("test items use shared costs")
+    };
+    files.put_json(key, &costs(item)).await.unwrap();
+    Reporter {
+        files,
+        explorer: explorer(),
+        outbox: Outbox::DryRun,
+        member_roles: None,
+    }
+}
