@@ -11,6 +11,8 @@ module "hub" {
   name_prefix                = var.name_prefix
   organization_id            = data.aws_organizations_organization.this.id
   member_role_name           = module.member_roles.role_name
+  member_stack_set_name      = module.member_roles.stack_set_name
+  member_stack_set_call_as   = var.stackset_call_as
   time_zone                  = var.time_zone
   schedule_expression        = var.schedule_expression
   operators_slack_channel_id = var.operators_slack_channel_id

@@ -63,6 +63,20 @@ data "aws_iam_policy_document" "lambda" {
     }
   }
 
+  # Not an operation the code calls: CloudFormation checks it when a delegated administrator
+  # calls a StackSet operation with CallAs=DELEGATED_ADMIN (the plan function's
+  # ListStackInstances); the AWS CloudFormation User Guide asks delegated administrators to have it.
+  dynamic "statement" {
+    for_each = each.key == "plan" && var.member_stack_set_call_as == "DELEGATED_ADMIN" ? [1] : []
+
+    content {
+      sid       = "ReadStackSetsDelegatedAdministrators"
+      effect    = "Allow"
+      actions   = ["organizations:ListDelegatedAdministrators"]
+      resources = ["*"]
+    }
+  }
+
   statement {
     sid       = "WriteOwnLogs"
     effect    = "Allow"

@@ -38,6 +38,11 @@ locals {
   # aws:ResourceOrgID below, so no account list has to be kept up to date.
   member_role_arn_pattern = "arn:${local.partition}:iam::*:role/${var.member_role_name}"
 
+  # Service-managed StackSets live in the management account, also when a delegated
+  # administrator created them: the account part is left open, the name is not.
+  member_stack_set_name = coalesce(var.member_stack_set_name, "${var.name_prefix}-member-roles")
+  member_stack_set_arn  = "arn:${local.partition}:cloudformation:${local.region}:*:stackset/${local.member_stack_set_name}:*"
+
   # The AWS operations each function's code calls, with the resources each may touch. This map is
   # the one source of truth for the functions' policies (iam.tf builds one statement per action)
   # and tests/infra/test_iam_consistency.py checks its keys against the Rust code.
@@ -51,6 +56,7 @@ locals {
       "ce:GetCostAndUsage"                             = ["*"]
       "s3:GetObject"                                   = [local.config_objects, local.state_objects]
       "s3:PutObject"                                   = [local.run_objects, local.state_objects]
+      "cloudformation:ListStackInstances"              = [local.member_stack_set_arn]
     }
     report = {
       "ce:GetCostAndUsage"            = ["*"]
@@ -86,13 +92,15 @@ locals {
 
   # Non-secret settings only: the Slack token is read from Secrets Manager by ARN at run time.
   lambda_environment = {
-    ORGPULSE_BUCKET                 = local.bucket_name
-    ORGPULSE_CONFIG_KEY             = local.config_object_key
-    ORGPULSE_DELIVERIES_TABLE       = aws_dynamodb_table.deliveries.name
-    ORGPULSE_SLACK_TOKEN_SECRET_ARN = local.slack_token_secret_arn
-    ORGPULSE_OPERATORS_CHANNEL      = var.operators_slack_channel_id
-    ORGPULSE_MEMBER_ROLE_NAME       = var.member_role_name
-    ORGPULSE_TIME_ZONE              = var.time_zone
+    ORGPULSE_BUCKET                  = local.bucket_name
+    ORGPULSE_CONFIG_KEY              = local.config_object_key
+    ORGPULSE_DELIVERIES_TABLE        = aws_dynamodb_table.deliveries.name
+    ORGPULSE_SLACK_TOKEN_SECRET_ARN  = local.slack_token_secret_arn
+    ORGPULSE_OPERATORS_CHANNEL       = var.operators_slack_channel_id
+    ORGPULSE_MEMBER_ROLE_NAME        = var.member_role_name
+    ORGPULSE_MEMBER_STACKSET_NAME    = local.member_stack_set_name
+    ORGPULSE_MEMBER_STACKSET_CALL_AS = var.member_stack_set_call_as
+    ORGPULSE_TIME_ZONE               = var.time_zone
   }
 
   state_machine_name = var.name_prefix

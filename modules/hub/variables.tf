@@ -44,6 +44,28 @@ variable "member_role_name" {
   }
 }
 
+variable "member_stack_set_name" {
+  description = "Name of the StackSet that deploys the member role (output stack_set_name of the member-roles module). The plan function reads its instances once per run and lists the member accounts without a usable instance. Null means \"<name_prefix>-member-roles\"."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.member_stack_set_name == null || can(regex("^[A-Za-z][A-Za-z0-9-]{0,127}$", var.member_stack_set_name))
+    error_message = "member_stack_set_name must start with a letter and contain only letters, digits and hyphens (at most 128)."
+  }
+}
+
+variable "member_stack_set_call_as" {
+  description = "SELF when the hub runs in the management account, DELEGATED_ADMIN in a StackSets delegated administrator account (as the member-roles module's call_as)."
+  type        = string
+  default     = "SELF"
+
+  validation {
+    condition     = contains(["SELF", "DELEGATED_ADMIN"], var.member_stack_set_call_as)
+    error_message = "member_stack_set_call_as must be SELF or DELEGATED_ADMIN."
+  }
+}
+
 variable "time_zone" {
   description = "IANA time zone of the organisation, e.g. \"Asia/Tokyo\". The schedule fires in it and the planner decides which reports are due in it."
   type        = string

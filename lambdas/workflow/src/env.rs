@@ -63,9 +63,7 @@ pub async fn planner(app_name: &str) -> Result<Planner> {
     let aws = load_aws_config(app_name).await;
     Ok(Planner {
         files: RunFiles::s3(aws_sdk_s3::Client::new(&aws), required(BUCKET)?),
-        config: ConfigSource::Object {
-            key: optional(CONFIG_KEY).unwrap_or_else(|| DEFAULT_CONFIG_KEY.to_owned()),
-        },
+        config: ConfigSource::from_env(&aws)?,
         organizations: OrganizationsReader::new(organizations_client(&aws)),
         explorer: CostExplorer::from_sdk_config(&aws, RetryPolicy::default()),
         live_rates: EcbRates::from_env().map_err(orgpulse_cost::Error::from)?,

@@ -203,4 +203,17 @@ pub struct PlanRecord {
     /// Cost Explorer requests the plan made (pages counted, each billed).
     pub cost_explorer_requests: u64,
     pub warnings: Vec<String>,
+    /// Member accounts the member-role StackSet has no usable instance in (not assumed into
+    /// by the report step). Empty when no StackSet is configured: STS alone decides then.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub member_roles_missing: Vec<MemberRoleGap>,
+}
+
+/// A member account without the member read-only role, per the StackSet's instances.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct MemberRoleGap {
+    pub account_id: AccountId,
+    pub account_name: String,
+    /// The instance's status and what to do.
+    pub reason: String,
 }

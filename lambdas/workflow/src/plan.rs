@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{NaiveDate, Utc};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use orgpulse_config::{
-    AccountId, Config, CostMetric, CurrencyCode, Granularity, Loaded, OrgSettings, OrgUnitId,
+    AccountId, Config, CostMetric, CurrencyCode, Granularity, OrgSettings, OrgUnitId,
 };
 use orgpulse_cost::{
     due_kinds, report_date, resolve_rate, AppliedRate, CostExplorer, EcbRates, FetchPlan,
@@ -15,7 +15,7 @@ use orgpulse_cost::{
 use orgpulse_pipeline::organizations::{OrgAccount, OrgListing, OrganizationsReader, TagLookup};
 use orgpulse_pipeline::store::KnownAccounts;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::files::{RunFiles, RunLayout, KNOWN_ACCOUNTS_KEY};
 use crate::messages::{AccountRef, CostSource, PlanEvent, PlanOutput, PlanRecord, WorkItem};
 
@@ -26,23 +26,7 @@ pub const LAST_RATES_KEY: &str = "state/last-exchange-rates.json";
 /// Per-account cost slices written at the same time.
 const WRITE_CONCURRENCY: usize = 32;
 
-/// Where the configuration comes from.
-#[derive(Debug, Clone)]
-pub enum ConfigSource {
-    /// An object in the run bucket (`ORGPULSE_CONFIG_KEY`).
-    Object { key: String },
-    /// Bytes already read (the CLI's `--config FILE`), with a name for messages.
-    Bytes { name: String, bytes: Vec<u8> },
-}
-
-impl ConfigSource {
-    fn name(&self, files: &RunFiles) -> String {
-        match self {
-            Self::Object { key } => format!("s3://{}/{key}", files.bucket()),
-            Self::Bytes { name, .. } => name.clone(),
-        }
-    }
-}
+pub use crate::config_source::ConfigSource;
 
 /// What the plan step needs; built once per container.
 pub struct Planner {
@@ -65,7 +49,10 @@ pub struct Plan {
 
 impl Planner {
     pub async fn plan(&self, event: &PlanEvent) -> Result<Plan> {
-        let loaded = self.load_config().await?;
+        // The source's valid rows, with the last good version of any row (or of the whole
+        // configuration) that is broken now; see config_source.
+        let loaded_config = self.config.load(&self.files).await?;
+        let loaded = &loaded_config.loaded;
         let mut org = loaded.config.org_settings();
         if loaded
             .config
@@ -99,7 +86,7 @@ impl Planner {
             report_date: today,
             organization_id: listing.organization.id.clone(),
             management_account_id: listing.organization.management_account_id.clone(),
-            config_source: self.config.name(&self.files),
+            config_source: loaded_config.source_label(),
             config_rows_read: loaded.rows_read,
             config_problems: loaded.problems.clone(),
             items: Vec::new(),
@@ -112,7 +99,7 @@ impl Planner {
             unknown_accounts: unknown_accounts(&loaded.config, &listing),
             active_accounts: listing.accounts.iter().map(|a| a.id.clone()).collect(),
             cost_explorer_requests: 0,
-            warnings: Vec::new(),
+            warnings: loaded_config.warnings(&listing),
         };
 
         // Settings and due reports, account by account.
@@ -233,38 +220,6 @@ impl Planner {
             items,
             record,
         })
-    }
-
-    async fn load_config(&self) -> Result<Loaded> {
-        let bytes = match &self.config {
-            ConfigSource::Object { key } => {
-                self.files
-                    .get_bytes(key)
-                    .await?
-                    .ok_or_else(|| Error::Config {
-                        problem: format!("s3://{}/{key} does not exist", self.files.bucket()),
-                        fix:
-                            "upload the configuration (JSON or CSV) to that key, e.g. with the hub \
-                          module's config_file variable"
-                                .into(),
-                    })?
-            }
-            ConfigSource::Bytes { bytes, .. } => bytes.clone(),
-        };
-        let loaded = orgpulse_config::load_detected(&bytes);
-        if loaded.config.rows.is_empty() && !loaded.problems.is_empty() {
-            let first = loaded.problems.first().map(ToString::to_string);
-            return Err(Error::Config {
-                problem: format!(
-                    "no row of {} is usable ({} problems; first: {})",
-                    self.config.name(&self.files),
-                    loaded.problems.len(),
-                    first.unwrap_or_default()
-                ),
-                fix: "run `orgpulse config validate` on the file and correct it".into(),
-            });
-        }
-        Ok(loaded)
     }
 
     /// Accounts not in the previous runs' list are onboarded; the first run records a baseline

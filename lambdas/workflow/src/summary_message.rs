@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use orgpulse_config::ChannelId;
+use orgpulse_config::{AccountId, ChannelId};
 use orgpulse_slack::mrkdwn::{escape, truncate};
 use orgpulse_slack::PostMessage;
 use serde::{Deserialize, Serialize};
@@ -80,14 +80,38 @@ impl RunSummary {
         lines
     }
 
+    /// Member accounts without the read-only role: those STS refused (reported accounts) and
+    /// those the member-role StackSet has no usable instance in (every ACTIVE member account).
     pub fn missing_member_roles(&self) -> Vec<(String, String)> {
-        self.results
+        let mut missing: Vec<(String, String)> = self
+            .results
             .iter()
             .filter_map(|r| match &r.member_role {
                 MemberRole::Missing { reason } => Some((account_label(r), reason.clone())),
                 _ => None,
             })
-            .collect()
+            .collect();
+        let refused: Vec<&AccountId> = self
+            .results
+            .iter()
+            .filter(|r| matches!(r.member_role, MemberRole::Missing { .. }))
+            .map(|r| &r.account_id)
+            .collect();
+        missing.extend(
+            self.plan
+                .member_roles_missing
+                .iter()
+                .filter(|gap| !refused.contains(&&gap.account_id))
+                .map(|gap| {
+                    let label = if gap.account_name.is_empty() {
+                        gap.account_id.to_string()
+                    } else {
+                        format!("{} ({})", gap.account_name, gap.account_id)
+                    };
+                    (label, gap.reason.clone())
+                }),
+        );
+        missing
     }
 
     /// Anything an operator has not been told today: a message sent, a failure, a newcomer.
@@ -356,4 +380,68 @@ fn failure_cause(cause: &str) -> String {
                 .map(str::to_owned)
         })
         .unwrap_or_else(|| cause.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::MemberRoleGap;
+    use crate::test_support::plan_record;
+
+    fn result(account: &str, member_role: MemberRole) -> ItemResult {
+        ItemResult {
+            account_id: AccountId::parse(account).unwrap(),
+            account_name: format!("name-{account}"),
+            deliveries: Vec::new(),
+            no_data: false,
+            member_role,
+            warnings: Vec::new(),
+            failure: None,
+        }
+    }
+
+    #[test]
+    fn missing_member_roles_come_from_sts_and_from_the_stack_set_once_each() {
+        let mut plan = plan_record();
+        plan.member_roles_missing = vec![
+            MemberRoleGap {
+                account_id: AccountId::parse("000000000002").unwrap(),
+                account_name: "sandbox".into(),
+                reason: "the member-role StackSet s has no instance in this account".into(),
+            },
+            MemberRoleGap {
+                account_id: AccountId::parse("000000000001").unwrap(),
+                account_name: "refused".into(),
+                reason: "also listed by the StackSet".into(),
+            },
+        ];
+        let results = vec![
+            result(
+                "000000000001",
+                MemberRole::Missing {
+                    reason: "STS refused".into(),
+                },
+            ),
+            result("000000000003", MemberRole::Available),
+        ];
+        let summary = RunSummary::new(plan, results, None);
+        assert_eq!(
+            summary.missing_member_roles(),
+            [
+                (
+                    "name-000000000001 (000000000001)".to_string(),
+                    "STS refused".to_string()
+                ),
+                (
+                    "sandbox (000000000002)".to_string(),
+                    "the member-role StackSet s has no instance in this account".to_string()
+                ),
+            ]
+        );
+        let text = summary.to_text();
+        assert!(
+            text.contains("Member role missing (2) — check the StackSet instances"),
+            "{text}"
+        );
+    }
 }

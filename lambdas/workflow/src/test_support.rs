@@ -89,3 +89,28 @@ pub async fn reporter(item: &WorkItem) -> Reporter {
         member_roles: None,
     }
 }
+
+/// A plan record for [`ACCOUNT`]'s organization with nothing to report.
+pub fn plan_record() -> crate::messages::PlanRecord {
+    crate::messages::PlanRecord {
+        run_id: "test-run".into(),
+        report_date: REPORT_DATE,
+        organization_id: "o-abcd123456".into(),
+        management_account_id: AccountId::parse("999999999999").unwrap(),
+        config_source: "accounts.json".into(),
+        config_rows_read: 1,
+        config_problems: Vec::new(),
+        items: Vec::new(),
+        unconfigured: Default::default(),
+        disabled: Vec::new(),
+        not_due: 0,
+        skipped: Vec::new(),
+        onboarded: Vec::new(),
+        baseline: false,
+        unknown_accounts: Vec::new(),
+        active_accounts: Vec::new(),
+        cost_explorer_requests: 0,
+        warnings: Vec::new(),
+        member_roles_missing: Vec::new(),
+    }
+}
