@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 use crate::files::RunFiles;
 use crate::plan::{ConfigSource, Planner};
 use crate::report::Reporter;
+use crate::stack_set::MemberStackSet;
 use crate::summarize::Summarizer;
 
 pub const BUCKET: &str = "ORGPULSE_BUCKET";
@@ -24,6 +25,10 @@ pub const SLACK_TOKEN_SECRET_ARN: &str = "ORGPULSE_SLACK_TOKEN_SECRET_ARN";
 pub const OPERATORS_CHANNEL: &str = "ORGPULSE_OPERATORS_CHANNEL";
 pub const MEMBER_ROLE_NAME: &str = "ORGPULSE_MEMBER_ROLE_NAME";
 pub const TIME_ZONE: &str = "ORGPULSE_TIME_ZONE";
+/// The member-role StackSet's name: the plan step reads its instances (optional).
+pub const MEMBER_STACKSET_NAME: &str = "ORGPULSE_MEMBER_STACKSET_NAME";
+/// `SELF` (default: the hub runs in the management account) or `DELEGATED_ADMIN`.
+pub const MEMBER_STACKSET_CALL_AS: &str = "ORGPULSE_MEMBER_STACKSET_CALL_AS";
 
 /// The configuration object's key when `ORGPULSE_CONFIG_KEY` is not set.
 pub const DEFAULT_CONFIG_KEY: &str = "config/accounts.json";
@@ -68,7 +73,30 @@ pub async fn planner(app_name: &str) -> Result<Planner> {
         explorer: CostExplorer::from_sdk_config(&aws, RetryPolicy::default()),
         live_rates: EcbRates::from_env().map_err(orgpulse_cost::Error::from)?,
         default_time_zone: time_zone()?,
+        member_stack_set: member_stack_set(&aws)?,
     })
+}
+
+/// The member-role StackSet, when `ORGPULSE_MEMBER_STACKSET_NAME` names it.
+pub fn member_stack_set(aws: &aws_config::SdkConfig) -> Result<Option<MemberStackSet>> {
+    let Some(name) = optional(MEMBER_STACKSET_NAME) else {
+        return Ok(None);
+    };
+    let delegated_admin = match optional(MEMBER_STACKSET_CALL_AS).as_deref() {
+        None | Some("SELF") => false,
+        Some("DELEGATED_ADMIN") => true,
+        Some(other) => {
+            return Err(Error::Environment {
+                name: MEMBER_STACKSET_CALL_AS,
+                problem: format!("is {other:?}, not SELF or DELEGATED_ADMIN"),
+            })
+        }
+    };
+    Ok(Some(MemberStackSet::new(
+        aws_sdk_cloudformation::Client::new(aws),
+        name,
+        delegated_admin,
+    )))
 }
 
 /// The Slack client with the token from Secrets Manager, read once per container.

@@ -18,6 +18,7 @@ use orgpulse_pipeline::store::KnownAccounts;
 use crate::error::Result;
 use crate::files::{RunFiles, RunLayout, KNOWN_ACCOUNTS_KEY};
 use crate::messages::{AccountRef, CostSource, PlanEvent, PlanOutput, PlanRecord, WorkItem};
+use crate::stack_set::{MemberStackSet, RoleDeployments};
 
 /// Exchange rates last fetched successfully, per currency: the fallback when the live source
 /// is down.
@@ -37,6 +38,9 @@ pub struct Planner {
     pub live_rates: EcbRates,
     /// Used when the configuration's Default row sets no `TimeZone`.
     pub default_time_zone: chrono_tz::Tz,
+    /// The StackSet deploying the member role: which accounts have it. `None` leaves it to STS
+    /// in the report step.
+    pub member_stack_set: Option<MemberStackSet>,
 }
 
 /// A finished plan: the answer for Step Functions and the items (the CLI runs them itself).
@@ -99,8 +103,15 @@ impl Planner {
             unknown_accounts: unknown_accounts(&loaded.config, &listing),
             active_accounts: listing.accounts.iter().map(|a| a.id.clone()).collect(),
             cost_explorer_requests: 0,
-            warnings: loaded_config.warnings(&listing),
+            warnings: Vec::new(),
+            member_roles_missing: Vec::new(),
         };
+        record.warnings.extend(loaded_config.warnings(&listing));
+        let role_deployments = match &self.member_stack_set {
+            Some(stack_set) => stack_set.deployments(&mut record.warnings).await?,
+            None => RoleDeployments::unknown(),
+        };
+        record.member_roles_missing = role_deployments.gaps(&listing);
 
         // Settings and due reports, account by account.
         let mut due = Vec::new();
@@ -178,7 +189,8 @@ impl Planner {
             items.push(WorkItem {
                 run_id: run_id.clone(),
                 report_date: today,
-                check_member_role: account.id != listing.organization.management_account_id,
+                check_member_role: account.id != listing.organization.management_account_id
+                    && role_deployments.missing(&account.id).is_none(),
                 rate: rates.get(&settings.currency).cloned().flatten(),
                 account,
                 settings,
