@@ -28,8 +28,9 @@ data "aws_iam_policy_document" "lambda" {
   for_each = local.lambda_functions
 
   # One statement per AWS operation the function's code calls: "s3:GetObject" -> sid "S3GetObject".
+  # An action whose resources are off in this deployment (an empty list) gets no statement.
   dynamic "statement" {
-    for_each = local.lambda_code_actions[each.key]
+    for_each = { for action, resources in local.lambda_code_actions[each.key] : action => resources if length(resources) > 0 }
 
     content {
       sid       = replace(title(replace(statement.key, ":", " ")), " ", "")

@@ -57,6 +57,9 @@ locals {
       "s3:GetObject"                                   = [local.config_objects, local.state_objects]
       "s3:PutObject"                                   = [local.run_objects, local.state_objects]
       "cloudformation:ListStackInstances"              = [local.member_stack_set_arn]
+      # The Google service account key, when the configuration is a sheet (google.tf); with the
+      # bucket's object as the source the list is empty and iam.tf grants nothing.
+      "secretsmanager:GetSecretValue" = local.config_sheet_enabled ? [local.google_credentials_secret_arn] : []
     }
     report = {
       "ce:GetCostAndUsage"            = ["*"]
@@ -90,8 +93,9 @@ locals {
     ]
   }
 
-  # Non-secret settings only: the Slack token is read from Secrets Manager by ARN at run time.
-  lambda_environment = {
+  # Non-secret settings only: the Slack token and the Google key are read from Secrets Manager
+  # by ARN at run time.
+  lambda_environment = merge({
     ORGPULSE_BUCKET                  = local.bucket_name
     ORGPULSE_CONFIG_KEY              = local.config_object_key
     ORGPULSE_DELIVERIES_TABLE        = aws_dynamodb_table.deliveries.name
@@ -101,7 +105,7 @@ locals {
     ORGPULSE_MEMBER_STACKSET_NAME    = local.member_stack_set_name
     ORGPULSE_MEMBER_STACKSET_CALL_AS = var.member_stack_set_call_as
     ORGPULSE_TIME_ZONE               = var.time_zone
-  }
+  }, local.config_sheet_environment)
 
   state_machine_name = var.name_prefix
   # Built from parts, not taken from the resource: the state machine's own role refers to it.

@@ -112,3 +112,13 @@ output "lambda_environment" {
   description = "Environment variables the functions receive (non-secret settings); the operator CLI reads the same names."
   value       = local.lambda_environment
 }
+
+output "google_credentials_secret_arn" {
+  description = "ARN of the secret holding the Google service account's JSON key (created here or passed in); null when the configuration is the bucket's object."
+  value       = local.google_credentials_secret_arn
+}
+
+output "google_credentials_put_command" {
+  description = "Command that puts the Google service account's JSON key (key.json) into the secret without it entering Terraform state; null when the configuration is the bucket's object."
+  value       = local.config_sheet_enabled ? "aws secretsmanager put-secret-value --secret-id '${local.google_credentials_secret_arn}' --secret-string file://key.json && rm key.json" : null
+}

@@ -407,3 +407,51 @@ variable "alarm_actions" {
   type        = list(string)
   default     = []
 }
+
+# ---------------------------------------------------------------------------------------------
+# Configuration source: Google Sheet (instead of the object in the bucket)
+# ---------------------------------------------------------------------------------------------
+
+variable "config_sheet_id" {
+  description = "ID of the Google Sheet business teams edit (the part of its URL between /d/ and /edit). Set, the planner reads the configuration from the sheet instead of the bucket's object (config_object_key); share the sheet with the service account whose key is in the Google credentials secret. Null reads the object."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.config_sheet_id == null || can(regex("^[A-Za-z0-9_-]{20,100}$", var.config_sheet_id))
+    error_message = "config_sheet_id must be the sheet's ID (20-100 letters, digits, - and _, from the URL between /d/ and /edit), not the whole URL or the sheet's name."
+  }
+}
+
+variable "config_sheet_range" {
+  description = "Where in the sheet the configuration is: a tab's title (e.g. \"Accounts\"), a named range, or an A1 range such as \"'Accounts'!A1:T\". Null reads the whole first tab."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.config_sheet_range == null || (length(coalesce(var.config_sheet_range, "-")) <= 200 && trimspace(coalesce(var.config_sheet_range, "-")) != "")
+    error_message = "config_sheet_range must be null or a non-empty tab title, named range or A1 range of at most 200 characters."
+  }
+}
+
+variable "google_credentials_secret_arn" {
+  description = "ARN of an existing Secrets Manager secret holding the Google service account's JSON key the sheet is read with. Null (with config_sheet_id set) creates an empty secret; put the key into it out of band (see the README), so it never enters Terraform state. Only the plan function may read it."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.google_credentials_secret_arn == null || can(regex("^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:[0-9]{12}:secret:.+$", var.google_credentials_secret_arn))
+    error_message = "google_credentials_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "google_credentials_secret_recovery_window_in_days" {
+  description = "Days a deleted Google credentials secret (created by the module) can still be restored (0 deletes at once)."
+  type        = number
+  default     = 7
+
+  validation {
+    condition     = var.google_credentials_secret_recovery_window_in_days == 0 || (var.google_credentials_secret_recovery_window_in_days >= 7 && var.google_credentials_secret_recovery_window_in_days <= 30)
+    error_message = "google_credentials_secret_recovery_window_in_days must be 0 or between 7 and 30."
+  }
+}

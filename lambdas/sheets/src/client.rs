@@ -10,7 +10,7 @@ use std::fmt;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, Header};
-use reqwest::header::{HeaderMap, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{RequestBuilder, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -583,7 +583,9 @@ impl SheetsClient {
         what: &'static str,
         request: RequestBuilder,
     ) -> Result<(Answer, HeaderMap), SendFailure> {
+        // Google answers JSON to every call made here (errors included).
         let mut response = request
+            .header(ACCEPT, "application/json")
             .send()
             .await
             .map_err(|e| SendFailure::Network(self.network_reason(&e)))?;
