@@ -123,12 +123,15 @@ class Organization:
 
 class LocalSystem:
     def __init__(self, workdir: Path, *, lambda_concurrency: int = 4, ce_page_size: int = 500,
-                 max_concurrency: int = 10, quiet: bool = True):
+                 max_concurrency: int = 10, quiet: bool = True,
+                 extra_function_env: dict[str, str] | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.lambda_concurrency = lambda_concurrency
         self.max_concurrency = max_concurrency
         self.quiet = quiet
+        # Settings the functions get on top of function_env(), e.g. a Google double's URLs.
+        self.extra_function_env = dict(extra_function_env or {})
         self.ce = CostExplorerEmulator(page_size=ce_page_size)
         self.slack = SlackSink(SLACK_TOKEN, [])
         self.processes: list[tuple[str, subprocess.Popen]] = []
@@ -235,6 +238,7 @@ class LocalSystem:
             "ORGPULSE_MEMBER_ROLE_NAME": MEMBER_ROLE,
             "ORGPULSE_TIME_ZONE": "Asia/Tokyo",
             "RUST_LOG": "info",
+            **self.extra_function_env,
         }
 
     @property

@@ -611,20 +611,23 @@ impl SheetsClient {
 
     fn network_reason(&self, error: &reqwest::Error) -> String {
         if error.is_timeout() {
-            format!("no answer within {:?}", self.config.request_timeout)
-        } else {
-            // Without the URL (the error names it separately) and never a header.
-            let mut reason = error.to_string();
-            if let Some(url) = error.url() {
-                reason = reason.replace(url.as_str(), "the endpoint");
-            }
-            let mut source = std::error::Error::source(error);
-            while let Some(cause) = source {
-                reason.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            reason
+            return format!("no answer within {:?}", self.config.request_timeout);
         }
+        // The innermost cause says what happened ("connection refused", "dns error: …",
+        // "connection closed before message completed"); the layers above only repeat the URL,
+        // which the error names separately.
+        let mut root: &dyn std::error::Error = error;
+        while let Some(cause) = root.source() {
+            root = cause;
+        }
+        let what = if error.is_connect() {
+            "cannot connect"
+        } else if error.is_body() || error.is_decode() {
+            "the answer broke off"
+        } else {
+            "the request failed"
+        };
+        format!("{what}: {root}")
     }
 
     /// Full jitter: uniformly random in `[0, min(max, base * 2^(attempt-1))]`.

@@ -130,6 +130,10 @@ impl ConfigSource {
 
     /// The rows as typed, from wherever they are.
     pub async fn read_table(&self, files: &RunFiles) -> Result<Table> {
+        self.read(files).await.map_err(Error::from)
+    }
+
+    async fn read(&self, files: &RunFiles) -> Result<Table, ReadFailure> {
         match self {
             Self::Object { key } => {
                 let bytes = files.get_bytes(key).await?.ok_or_else(|| Error::Config {
@@ -160,20 +164,18 @@ impl ConfigSource {
             Err(err) => return Err(err),
         };
 
-        let table = match self.read_table(files).await {
+        let table = match self.read(files).await {
             Ok(table) => table,
-            Err(err) => {
+            Err(failure) => {
                 return match last_good.filter(|lg| !lg.rows.is_empty()) {
                     Some(last_good) => {
-                        tracing::warn!(error = %err, "configuration source unusable; using the last good configuration");
+                        let reason = failure.reason();
+                        tracing::warn!(%reason, "configuration source unusable; using the last good configuration");
                         Ok(LoadedConfig::from_last_good(
-                            source,
-                            last_good,
-                            err.to_string(),
-                            notes,
+                            source, last_good, reason, notes,
                         ))
                     }
-                    None => Err(err),
+                    None => Err(failure.into()),
                 }
             }
         };
@@ -211,20 +213,56 @@ impl ConfigSource {
     }
 }
 
+/// Why a source could not be read: Google's own error (its message is the clearest reason) or
+/// the workflow's.
+enum ReadFailure {
+    Sheets(SheetsError),
+    Other(Error),
+}
+
+impl ReadFailure {
+    fn reason(&self) -> String {
+        match self {
+            Self::Sheets(err) => err.to_string(),
+            Self::Other(err) => err.to_string(),
+        }
+    }
+}
+
+impl From<Error> for ReadFailure {
+    fn from(err: Error) -> Self {
+        Self::Other(err)
+    }
+}
+
+impl From<SheetsError> for ReadFailure {
+    fn from(err: SheetsError) -> Self {
+        Self::Sheets(err)
+    }
+}
+
+impl From<ReadFailure> for Error {
+    fn from(failure: ReadFailure) -> Self {
+        match failure {
+            ReadFailure::Sheets(err) => sheets_error(err),
+            ReadFailure::Other(err) => err,
+        }
+    }
+}
+
 impl SheetSource {
-    async fn read_table(&self) -> Result<Table> {
+    async fn read_table(&self) -> Result<Table, ReadFailure> {
         let key = match &self.credentials {
             GoogleCredentials::Key(key) => key.clone(),
             GoogleCredentials::Secret {
                 secretsmanager,
                 secret_id,
-            } => read_key(secretsmanager, secret_id).await?,
+            } => read_secret_key(secretsmanager, secret_id).await?,
         };
-        let client = SheetsClient::new(key, self.client.clone()).map_err(sheets_error)?;
+        let client = SheetsClient::new(key, self.client.clone())?;
         let values = client
             .read(&self.spreadsheet_id, self.range.as_deref())
-            .await
-            .map_err(sheets_error)?;
+            .await?;
         Ok(values.to_table())
     }
 }
@@ -234,6 +272,15 @@ pub async fn read_key(
     secretsmanager: &aws_sdk_secretsmanager::Client,
     secret_id: &str,
 ) -> Result<ServiceAccountKey> {
+    read_secret_key(secretsmanager, secret_id)
+        .await
+        .map_err(Error::from)
+}
+
+async fn read_secret_key(
+    secretsmanager: &aws_sdk_secretsmanager::Client,
+    secret_id: &str,
+) -> Result<ServiceAccountKey, ReadFailure> {
     use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
     let output = secretsmanager
         .get_secret_value()
@@ -270,9 +317,10 @@ pub async fn read_key(
         return Err(Error::Config {
             problem: format!("the Google credentials secret {secret_id} has a binary value"),
             fix: "store the JSON key file as the secret's string value".into(),
-        });
+        }
+        .into());
     };
-    ServiceAccountKey::from_json(text).map_err(sheets_error)
+    Ok(ServiceAccountKey::from_json(text)?)
 }
 
 /// A Google failure as the workflow's error: transient ones keep the step retryable.
@@ -451,16 +499,17 @@ impl LoadedConfig {
                     problems,
                     accepted_at,
                 } => {
+                    // Who to tell comes before the details: Slack shortens long lines.
                     let wrong: Vec<String> = problems.iter().map(problem_text).collect();
                     format!(
                         "Configuration row {row} ({}) is invalid, so {target} kept its last \
-                         good row (accepted {}) for this run. Wrong: {}. Tell {} to fix row \
-                         {row} of {}",
+                         good row (accepted {}) for this run. Tell {} to fix row {row} of {}. \
+                         Wrong: {}",
                         row_label(target, description.as_deref(), listing),
                         accepted_at.format("%Y-%m-%d"),
-                        wrong.join("; "),
                         whom_to_tell(target, description.as_deref(), listing),
-                        self.source
+                        self.source,
+                        wrong.join("; "),
                     )
                 }
                 ConfigNote::RowRemoved {
