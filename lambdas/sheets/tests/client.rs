@@ -423,3 +423,21 @@ async fn a_large_sheet_within_the_limits_is_read() {
     assert!(loaded.is_valid(), "{:?}", &loaded.problems[..3]);
     assert_eq!(loaded.config.rows.len(), 5_000);
 }
+
+#[tokio::test]
+async fn a_sheet_over_the_configuration_limit_is_refused_with_its_size() {
+    let Setup { stub, client, .. } = setup().await;
+    // About 5 MiB as CSV: stray data pasted far below a configuration.
+    let rows: Vec<Vec<String>> = (0..50_000)
+        .map(|i| vec![format!("{i:012}"), "x".repeat(100)])
+        .collect();
+    stub.set_values(values("Sheet1!A1:B50000", json!(rows)));
+    let err = client.read(SHEET_ID, None).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, SheetsError::TooLarge { .. }), "{message}");
+    assert!(message.contains("50000 rows"), "{message}");
+    assert!(
+        message.contains("more than orgpulse reads (4 MiB)"),
+        "{message}"
+    );
+}
