@@ -121,13 +121,14 @@ def test_only_the_hub_report_role_inside_the_organisation_may_assume(role, princ
     assert may_assume(role["AssumeRolePolicyDocument"], principal, organisation) is allowed
 
 
-def test_permissions_are_exactly_budgets_and_account_alias_reads(role):
+def test_permissions_are_exactly_the_budgets_read(role):
+    # What the notification kinds read in member accounts (test_iam_consistency.py derives it
+    # from the code): the budgets kind's DescribeBudgets. Nothing else, not even the alias.
     [policy] = role["Policies"]
     statements = {statement["Sid"]: statement for statement in policy["PolicyDocument"]["Statement"]}
     assert statements["ReadBudgets"]["Action"] == "budgets:ViewBudget"
     assert statements["ReadBudgets"]["Resource"] == f"arn:aws:budgets::{MEMBER}:budget/*"
-    assert statements["ReadAccountAlias"]["Action"] == "iam:ListAccountAliases"
-    assert set(statements) == {"ReadBudgets", "ReadAccountAlias"}
+    assert set(statements) == {"ReadBudgets"}
     assert all(statement["Effect"] == "Allow" and "*" not in statement["Action"] for statement in statements.values())
     assert "ManagedPolicyArns" not in role
 

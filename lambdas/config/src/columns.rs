@@ -20,6 +20,7 @@ pub enum Column {
     WeeklyReportDay,
     MonthlyReportDay,
     Forecast,
+    Budgets,
     Enabled,
     TimeZone,
     ExchangeRates,
@@ -40,7 +41,7 @@ pub enum ColumnKind {
 
 impl Column {
     /// Canonical order, used when writing rows.
-    pub const ALL: [Column; 18] = [
+    pub const ALL: [Column; 19] = [
         Self::AccountId,
         Self::OrganizationalUnitId,
         Self::Default,
@@ -56,6 +57,7 @@ impl Column {
         Self::WeeklyReportDay,
         Self::MonthlyReportDay,
         Self::Forecast,
+        Self::Budgets,
         Self::Enabled,
         Self::TimeZone,
         Self::ExchangeRates,
@@ -79,6 +81,7 @@ impl Column {
             Self::WeeklyReportDay => "WeeklyReportDay",
             Self::MonthlyReportDay => "MonthlyReportDay",
             Self::Forecast => "Forecast",
+            Self::Budgets => "Budgets",
             Self::Enabled => "Enabled",
             Self::TimeZone => "TimeZone",
             Self::ExchangeRates => "ExchangeRates",
@@ -88,7 +91,7 @@ impl Column {
     pub fn kind(self) -> ColumnKind {
         match self {
             Self::ChannelIds | Self::Granularity => ColumnKind::List,
-            Self::Default | Self::Forecast | Self::Enabled => ColumnKind::Bool,
+            Self::Default | Self::Forecast | Self::Budgets | Self::Enabled => ColumnKind::Bool,
             Self::TopServices | Self::MonthlyReportDay => ColumnKind::Integer,
             _ => ColumnKind::Text,
         }

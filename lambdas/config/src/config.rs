@@ -319,6 +319,7 @@ impl Config {
         let weekly_report_day = first(&rows, &mut used, |r| r.weekly_report_day);
         let monthly_report_day = first(&rows, &mut used, |r| r.monthly_report_day);
         let forecast = first(&rows, &mut used, |r| r.forecast);
+        let budgets = first(&rows, &mut used, |r| r.budgets);
         let enabled = first(&rows, &mut used, |r| r.enabled);
 
         // The description belongs to the account's own row; an OU's would mislabel it.
@@ -355,6 +356,7 @@ impl Config {
             monthly_report_day: monthly_report_day
                 .unwrap_or(AccountSettings::DEFAULT_MONTHLY_REPORT_DAY),
             forecast: forecast.unwrap_or(AccountSettings::DEFAULT_FORECAST),
+            budgets: budgets.unwrap_or(AccountSettings::DEFAULT_BUDGETS),
             enabled: enabled.unwrap_or(AccountSettings::DEFAULT_ENABLED),
             sources: used.into_iter().map(|i| rows[i].target.clone()).collect(),
         })

@@ -345,6 +345,10 @@ pub struct AccountSettings {
     /// Ask Cost Explorer's GetCostForecast (one billed request per account) for the month-end
     /// projection instead of extrapolating from data already fetched. Default false.
     pub forecast: bool,
+    /// Show the AWS Budgets defined in the account (read through the member role) in its
+    /// report. Default true; settings written before the field existed read as true.
+    #[serde(default = "AccountSettings::default_budgets")]
+    pub budgets: bool,
     /// `false` mutes the account without deleting its row. Default true.
     pub enabled: bool,
     /// The rows that contributed, most specific first.
@@ -352,6 +356,10 @@ pub struct AccountSettings {
 }
 
 impl AccountSettings {
+    fn default_budgets() -> bool {
+        Self::DEFAULT_BUDGETS
+    }
+
     /// Built-in defaults, used when no row sets the field.
     pub const DEFAULT_CURRENCY: &'static str = "USD";
     pub const DEFAULT_GRANULARITIES: [Granularity; 1] = [Granularity::Daily];
@@ -360,5 +368,6 @@ impl AccountSettings {
     pub const DEFAULT_WEEKLY_REPORT_DAY: chrono::Weekday = chrono::Weekday::Mon;
     pub const DEFAULT_MONTHLY_REPORT_DAY: u8 = 1;
     pub const DEFAULT_FORECAST: bool = false;
+    pub const DEFAULT_BUDGETS: bool = true;
     pub const DEFAULT_ENABLED: bool = true;
 }

@@ -35,6 +35,8 @@ pub struct ConfigRow {
     pub weekly_report_day: Option<Weekday>,
     pub monthly_report_day: Option<u8>,
     pub forecast: Option<bool>,
+    /// The AWS Budgets section in the account's report.
+    pub budgets: Option<bool>,
     pub enabled: Option<bool>,
     /// Default row only.
     pub time_zone: Option<chrono_tz::Tz>,
@@ -60,6 +62,7 @@ impl ConfigRow {
             weekly_report_day: None,
             monthly_report_day: None,
             forecast: None,
+            budgets: None,
             enabled: None,
             time_zone: None,
             exchange_rates: None,
@@ -120,6 +123,7 @@ impl ConfigRow {
                 .map_or(String::new(), |d| weekday_name(d).to_owned()),
             Column::MonthlyReportDay => text(&self.monthly_report_day),
             Column::Forecast => flag(self.forecast),
+            Column::Budgets => flag(self.budgets),
             Column::Enabled => flag(self.enabled),
             Column::TimeZone => self
                 .time_zone
@@ -226,6 +230,9 @@ pub(crate) fn check_row(columns: &[Option<Column>], row: &TableRow) -> RowOutcom
     }
     if let Some(raw) = text(Column::Forecast) {
         parsed.forecast = checker.one(Column::Forecast, raw, values::boolean(raw));
+    }
+    if let Some(raw) = text(Column::Budgets) {
+        parsed.budgets = checker.one(Column::Budgets, raw, values::boolean(raw));
     }
     if let Some(raw) = text(Column::Enabled) {
         parsed.enabled = checker.one(Column::Enabled, raw, values::boolean(raw));

@@ -17,7 +17,7 @@ const ROWS: &str = r#"[
    "Granularity": "WEEKLY", "WeeklyReportDay": "Fri", "AlertIncreaseAmount": "30000"},
   {"OrganizationalUnitId": "ou-ab12-child001", "ChannelIds": "C0CHILD001, C0CHILD002", "Forecast": "TRUE"},
   {"AccountId": "012345678901", "Description": "本番", "CostTags": "-", "AlertIncreasePercent": "-",
-   "Enabled": false}
+   "Enabled": false, "Budgets": "FALSE"}
 ]"#;
 
 fn account(id: &str) -> AccountId {
@@ -59,6 +59,7 @@ fn every_field_comes_from_the_most_specific_row_that_sets_it() {
             weekly_report_day: Weekday::Fri,
             monthly_report_day: 2,
             forecast: true,
+            budgets: false,
             enabled: false,
             sources: vec![
                 RowTarget::Account(account("012345678901")),
@@ -93,6 +94,7 @@ fn an_account_outside_the_ous_gets_the_default_and_built_in_defaults() {
     assert_eq!(settings.weekly_report_day, Weekday::Mon);
     assert_eq!(settings.monthly_report_day, 1);
     assert!(!settings.forecast);
+    assert!(settings.budgets);
     assert_eq!(settings.sources, [RowTarget::Default]);
 }
 
@@ -152,5 +154,33 @@ fn org_settings_come_from_the_default_row() {
     assert_eq!(
         org.exchange_rates[&CurrencyCode("JPY".into())],
         dec!(151.20)
+    );
+}
+
+#[test]
+fn budgets_is_on_by_default_inherited_and_checked_like_any_flag() {
+    let rows = r#"[
+      {"Default": true, "ChannelIds": ["C0DEFAULT1"]},
+      {"OrganizationalUnitId": "ou-ab12-child001", "Budgets": "no"},
+      {"AccountId": "012345678901", "Budgets": "sometimes"}
+    ]"#;
+    let loaded = load(rows.as_bytes(), Format::Json);
+    let [problem] = loaded.problems.as_slice() else {
+        panic!("one problem expected: {:?}", loaded.problems)
+    };
+    assert_eq!(problem.field.as_deref(), Some("Budgets"));
+    assert_eq!(problem.value.as_deref(), Some("sometimes"));
+    let config = loaded.config;
+    assert!(
+        !config
+            .resolve(&account("999999999999"), &path())
+            .unwrap()
+            .budgets
+    );
+    assert!(
+        config
+            .resolve(&account("999999999999"), &[])
+            .unwrap()
+            .budgets
     );
 }

@@ -480,6 +480,7 @@ mod tests {
             weekly_report_day: Weekday::Mon,
             monthly_report_day: 1,
             forecast: false,
+            budgets: true,
             enabled: true,
             sources: vec![],
         }

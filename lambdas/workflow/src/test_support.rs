@@ -114,3 +114,65 @@ pub fn plan_record() -> crate::messages::PlanRecord {
         member_roles_missing: Vec::new(),
     }
 }
+
+/// Member roles whose STS and AWS Budgets answers are canned: every `AssumeRole` succeeds, and
+/// `DescribeBudgets` answers `budgets_json`. Counts the `DescribeBudgets` requests.
+pub fn member_roles(
+    budgets_json: &'static str,
+) -> (
+    orgpulse_pipeline::member::MemberRoles,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    let describe_budgets = Arc::new(AtomicUsize::new(0));
+    let counter = describe_budgets.clone();
+    let http = aws_smithy_http_client::test_util::infallible_client_fn(move |request| {
+        let target = request
+            .headers()
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = if target == "AWSBudgetServiceGateway.DescribeBudgets" {
+            counter.fetch_add(1, Ordering::SeqCst);
+            budgets_json.to_owned()
+        } else {
+            ASSUME_ROLE_XML.to_owned()
+        };
+        http::Response::builder().status(200).body(body).unwrap()
+    });
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_credential_types::Credentials::new("AKIDHUB", "hub-secret", None, None, "test"),
+            ),
+        )
+        .http_client(http)
+        .build();
+    let roles = orgpulse_pipeline::member::MemberRoles::new(
+        aws_sdk_sts::Client::new(&config),
+        config,
+        "orgpulse-member-readonly",
+        "report",
+    );
+    (roles, describe_budgets)
+}
+
+const ASSUME_ROLE_XML: &str = r#"<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <Credentials>
+      <AccessKeyId>AKIDMEMBER</AccessKeyId>
+      <SecretAccessKey>member-secret</SecretAccessKey>
+      <SessionToken>member-token</SessionToken>
+      <Expiration>2030-01-01T00:00:00Z</Expiration>
+    </Credentials>
+    <AssumedRoleUser>
+      <AssumedRoleId>AROAEXAMPLE:orgpulse-report</AssumedRoleId>
+      <Arn>arn:aws:sts::012345678901:assumed-role/orgpulse-member-readonly/orgpulse-report</Arn>
+    </AssumedRoleUser>
+  </AssumeRoleResult>
+</AssumeRoleResponse>"#;

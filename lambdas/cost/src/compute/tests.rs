@@ -37,6 +37,7 @@ fn settings() -> AccountSettings {
         weekly_report_day: Weekday::Mon,
         monthly_report_day: 1,
         forecast: false,
+        budgets: true,
         enabled: true,
         sources: vec![],
     }

@@ -686,6 +686,7 @@ fn settings(account: &str) -> AccountSettings {
         weekly_report_day: chrono::Weekday::Mon,
         monthly_report_day: 1,
         forecast: false,
+        budgets: true,
         enabled: true,
         sources: vec![],
     }

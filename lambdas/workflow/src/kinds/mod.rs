@@ -49,6 +49,7 @@ use orgpulse_slack::PostMessage;
 use crate::error::Result;
 use crate::messages::WorkItem;
 
+pub mod budgets;
 pub mod cost;
 pub mod section;
 
@@ -57,7 +58,7 @@ pub use section::{attach_sections, Section};
 /// Every notification kind, in the order the report step runs them; sections appear in a
 /// message in this order too.
 pub fn all() -> &'static [&'static dyn NotificationKind] {
-    &[&cost::CostReports]
+    &[&cost::CostReports, &budgets::BudgetStatus]
 }
 
 /// A kind of notification. See the module documentation for the contract.
