@@ -21,12 +21,18 @@ pub enum ConfigCommand {
     /// Convert between JSON and CSV, keeping every row and column (exit 1 when the input has
     /// problems: the output is still written, unless the input could not be read at all).
     Convert(ConvertArgs),
+    /// Copy a Google Sheet's rows into a file, as the plan function reads them (exit 1 when
+    /// they have problems: the file is still written; 2 when the sheet cannot be read).
+    Pull(crate::sheet_cmd::PullArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
     /// The configuration file, JSON or CSV (detected from the content); `-` reads stdin.
-    pub file: String,
+    #[arg(required_unless_present = "sheet", conflicts_with = "sheet")]
+    pub file: Option<String>,
+    #[command(flatten)]
+    pub sheet: crate::sheet_cmd::SheetArgs,
     /// `text`: one line per problem, starting with `row N`; `json`: a report for machines.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
@@ -69,6 +75,7 @@ pub fn run(command: ConfigCommand) -> Status {
     match command {
         ConfigCommand::Validate(args) => run_validate(&args),
         ConfigCommand::Convert(args) => run_convert(&args),
+        ConfigCommand::Pull(args) => crate::sheet_cmd::run_pull(&args),
     }
 }
 
@@ -161,12 +168,22 @@ struct JsonReport<'a> {
 }
 
 fn run_validate(args: &ValidateArgs) -> Status {
-    let bytes = match read_input(&args.file) {
-        Ok(bytes) => bytes,
-        Err(e) => return io_failure("read", &args.file, &e),
+    // A Google Sheet (--sheet) goes through the same reader as a CSV file.
+    let (file, table) = match crate::sheet_cmd::read(&args.sheet) {
+        Some(Ok(sheet)) => sheet,
+        Some(Err(status)) => return status,
+        None => {
+            let file = args.file.clone().unwrap_or_else(|| "-".to_owned());
+            let bytes = match read_input(&file) {
+                Ok(bytes) => bytes,
+                Err(e) => return io_failure("read", &file, &e),
+            };
+            let table = Table::read(&bytes, Format::detect(&bytes));
+            (file, table)
+        }
     };
-    let format = Format::detect(&bytes);
-    let loaded = validate(&Table::read(&bytes, format));
+    let format = table.source;
+    let loaded = validate(&table);
     let status = if loaded.is_valid() {
         Status::Ok
     } else {
@@ -175,12 +192,12 @@ fn run_validate(args: &ValidateArgs) -> Status {
     let output = match args.format {
         ReportFormat::Text => {
             // Problems on stdout (one line each, for grep); the summary for people on stderr.
-            eprintln!("{}", summary(&args.file, format, &loaded));
+            eprintln!("{}", summary(&file, format, &loaded));
             problem_lines(&loaded.problems)
         }
         ReportFormat::Json => {
             let report = JsonReport {
-                file: display_name(&args.file),
+                file: display_name(&file),
                 format,
                 valid: loaded.is_valid(),
                 rows_read: loaded.rows_read,

@@ -9,6 +9,7 @@ mod exit;
 mod preview_cmd;
 mod run_cmd;
 mod session;
+mod sheet_cmd;
 mod slack_cmd;
 
 use std::io::IsTerminal;
