@@ -364,8 +364,9 @@ def test_run_delivers_once_through_the_ledger(cli, costs, organization, slack_si
     config = str(org_config(tmp_path, organization))
     args = ("run", "--config", config, "--date", TODAY.isoformat(), "--deliveries-table", deliveries_table,
             "--operators-channel", OPERATORS_CHANNEL)
-    first = cli(*args, token=True)
+    first = cli(*args, "--html", str(tmp_path / "first.html"), token=True)
     assert first.returncode == 0, first.stderr
+    assert "6 messages in 2 channels" in (tmp_path / "first.html").read_text(encoding="utf-8")
     reports = report_messages(slack_sink)
     keys = sorted(m["metadata"]["event_payload"]["delivery_key"] for m in reports)
     assert len(keys) == len(set(keys)) == 5, keys
@@ -374,8 +375,9 @@ def test_run_delivers_once_through_the_ledger(cli, costs, organization, slack_si
     assert len(summaries) == 1
     assert len(aws("dynamodb").scan(TableName=deliveries_table)["Items"]) == 6  # 5 reports + the summary
 
-    second = cli(*args, token=True)
+    second = cli(*args, "--html", str(tmp_path / "second.html"), token=True)
     assert second.returncode == 0, second.stderr
+    assert "0 messages in 0 channels" in (tmp_path / "second.html").read_text(encoding="utf-8")
     assert "0 sent, 5 already delivered, 0 failed" in second.stdout
     assert len(report_messages(slack_sink)) == 5  # nothing new
     assert len([m for m in slack_sink.messages(OPERATORS_CHANNEL)

@@ -21,7 +21,7 @@ use orgpulse_workflow::local::{self, LocalRun};
 use orgpulse_workflow::messages::{DeliveryStatus, PlanEvent, PlanRecord, RunInput};
 use orgpulse_workflow::plan::{ConfigSource, Planner};
 use orgpulse_workflow::report::Reporter;
-use orgpulse_workflow::summarize::Summarizer;
+use orgpulse_workflow::summarize::{Summarizer, SummaryDelivery};
 use orgpulse_workflow::summary_message::render_summary;
 use serde_json::Value;
 
@@ -215,8 +215,8 @@ fn dry_run_text(local: &LocalRun) -> String {
     out
 }
 
-/// The messages for the HTML page, by channel: every rendered report (dry run) or those this
-/// run sent, then the summary.
+/// The messages for the HTML page, by channel: every rendered report and the summary (dry
+/// run), or those this run sent.
 fn html_messages(
     local: &LocalRun,
     dry_run: bool,
@@ -249,6 +249,9 @@ fn html_messages(
                 );
             }
         }
+    }
+    if !dry_run && local.output.summary != SummaryDelivery::Sent {
+        return channels;
     }
     let plan = &local.summary.plan;
     let summary_channel = operators_channel
