@@ -318,8 +318,17 @@ class LocalSystem:
                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
         ddb.update_time_to_live(TableName=TABLE, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires_at"})
         self.client("secretsmanager").create_secret(Name="orgpulse/slack-bot-token", SecretString=SLACK_TOKEN)
+        definition = render_state_machine(self.workdir, self.state_machine_variables())
+        self.definition = definition
+        sfn = self.client("stepfunctions")
+        self.state_machine_arn = sfn.create_state_machine(
+            name="orgpulse", definition=definition,
+            roleArn=f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/orgpulse-state-machine")["stateMachineArn"]
+
+    def state_machine_variables(self) -> dict:
+        """The templatefile() variables, named as the hub module names them."""
         arn = lambda fn: f"arn:aws:lambda:{REGION}:{MANAGEMENT_ACCOUNT}:function:{fn}"  # noqa: E731
-        definition = render_state_machine(self.workdir, {
+        return {
             "plan_function_arn": arn("orgpulse-plan"),
             "report_function_arn": arn("orgpulse-report"),
             "summarize_function_arn": arn("orgpulse-summarize"),
@@ -327,12 +336,7 @@ class LocalSystem:
             # moto's engine runs STANDARD child executions only; the module defaults to EXPRESS.
             "map_child_execution_type": "STANDARD",
             "retry_interval_seconds": 1,
-        })
-        self.definition = definition
-        sfn = self.client("stepfunctions")
-        self.state_machine_arn = sfn.create_state_machine(
-            name="orgpulse", definition=definition,
-            roleArn=f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/orgpulse-state-machine")["stateMachineArn"]
+        }
 
     def upload_config(self, config: list[dict] | str) -> None:
         body = config if isinstance(config, str) else json.dumps(config, ensure_ascii=False)

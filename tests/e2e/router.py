@@ -3,7 +3,9 @@
 moto executes the state machine and sends every service call to http://localhost:$MOTO_PORT.
 This router listens there: Lambda Invoke requests (`/2015-03-31/functions/<name or ARN>/invocations`)
 go to `cargo lambda watch`, addressed by binary name (the function name without the deployment
-prefix, e.g. `orgpulse-report`); everything else goes back to moto untouched.
+prefix, e.g. `orgpulse-report`); everything else goes back to moto untouched. Invoke answers
+are made to look like Lambda's (see `as_lambda_invoke_response`): a handler's error reaches
+Step Functions under its `errorType`, so the state machine's Retry and Catch are exercised.
 
 Usage: python -m tests.e2e.router --port P --moto-port M --lambda-port L
 """
@@ -11,9 +13,11 @@ Usage: python -m tests.e2e.router --port P --moto-port M --lambda-port L
 import argparse
 import http.client
 import http.server
+import json
 import re
 import threading
 import urllib.parse
+import uuid
 
 INVOKE = re.compile(r"^/2015-03-31/functions/(?P<fn>[^/]+)/invocations")
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
@@ -25,6 +29,36 @@ def function_binary(name_or_arn: str) -> str:
     if name.startswith("arn:"):
         name = name.split(":")[6]
     return name
+
+
+def as_lambda_invoke_response(status: int, headers: list[tuple[str, str]], body: bytes):
+    """What Lambda's Invoke API answers where cargo-lambda's emulator answers differently.
+
+    A function error (the handler returned Err) is HTTP 500 from `cargo lambda watch`, but
+    HTTP 200 with `X-Amz-Function-Error: Unhandled` and the `{"errorType", "errorMessage"}`
+    body from Lambda; Step Functions names the error after `errorType`, which is what the
+    state machine's Retry and Catch match. Lambda also sends a request ID with every answer
+    (moto's Step Functions engine reads it when it reports a failed call)."""
+    headers = [(k, v) for k, v in headers if k.lower() != "x-amzn-requestid"]
+    headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
+    if status >= 400:
+        try:
+            error = json.loads(body)
+        except ValueError:
+            error = None
+        if isinstance(error, dict) and "errorType" in error:
+            headers = [(k, v) for k, v in headers if k.lower() != "x-amz-function-error"]
+            headers += [("X-Amz-Function-Error", "Unhandled"), ("X-Amz-Executed-Version", "$LATEST")]
+            return 200, headers
+    return status, headers
+
+
+def lambda_service_error(message: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    """Lambda's own failure (not the function's): Step Functions sees Lambda.ServiceException,
+    which the state machine retries."""
+    body = json.dumps({"Type": "Service", "message": message}).encode()
+    return 500, [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ServiceException"),
+                 ("x-amzn-RequestId", str(uuid.uuid4()))], body
 
 
 class Router(http.server.ThreadingHTTPServer):
@@ -64,18 +98,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             resp = conn.getresponse()
             data = resp.read()
         except OSError as err:
-            data = f"router: upstream on port {port} failed: {err}".encode()
-            self.send_response(502)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            if match:
+                self._reply(*lambda_service_error(f"router: cargo lambda on port {port} failed: {err}"))
+            else:
+                self._reply(502, [], f"router: upstream on port {port} failed: {err}".encode())
             return
         finally:
             conn.close()
-        self.send_response(resp.status)
-        for key, value in resp.getheaders():
-            if key.lower() not in HOP_BY_HOP:
-                self.send_header(key, value)
+        headers = [(k, v) for k, v in resp.getheaders() if k.lower() not in HOP_BY_HOP]
+        status = resp.status
+        if match:
+            status, headers = as_lambda_invoke_response(status, headers, data)
+        self._reply(status, headers, data)
+
+    def _reply(self, status: int, headers: list[tuple[str, str]], data: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers:
+            self.send_header(key, value)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
