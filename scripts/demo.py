@@ -44,6 +44,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from tests.e2e.harness import FUNCTIONS, LocalSystem  # noqa: E402
 from tests.support import costdata  # noqa: E402
+from tests.support.ce_emulator import account_scope  # noqa: E402
 from tests.support.slack_sink import Channel  # noqa: E402
 
 EXAMPLE_DIR = REPO_ROOT / "examples" / "demo"
@@ -442,6 +443,7 @@ class RunResult:
     output: dict
     messages: list[dict]
     ce_requests: dict[str, int]
+    ce_log: list[dict]  # this run's Cost Explorer requests, in arrival order
     seconds: float
     cause: str = ""
 
@@ -458,6 +460,7 @@ def schedule_input(scheduled_time: datetime) -> dict:
 def run_execution(system: LocalSystem, execution_input: dict, name: str) -> RunResult:
     before_messages = len(system.slack.messages())
     before_ce = billed(system)
+    before_log = len(system.ce.requests())
     started = time.monotonic()
     described = system.run(execution_input, name=name)
     seconds = time.monotonic() - started
@@ -469,6 +472,7 @@ def run_execution(system: LocalSystem, execution_input: dict, name: str) -> RunR
         output=output,
         messages=system.slack.messages()[before_messages:],
         ce_requests={op: after_ce.get(op, 0) - before_ce.get(op, 0) for op in after_ce if after_ce.get(op, 0) - before_ce.get(op, 0)},
+        ce_log=system.ce.requests()[before_log:],
         seconds=seconds,
         cause=f"{described.get('error', '')}: {described.get('cause', '')}".strip(": "),
     )
@@ -554,18 +558,40 @@ def print_messages(messages: list[dict], names: dict[str, str], accounts: dict[s
         print(style.dim("└"))
 
 
-def summarize_run(run: RunResult, style: Style) -> list[str]:
+def summarize_run(run: RunResult) -> list[str]:
     out = run.output
     lines = [
-        f"{out.get('accounts', 0)} accounts reported · {out.get('sent', 0)} messages sent · "
+        f"{out.get('accounts', 0)} accounts reported · {out.get('sent', 0)} reports sent · "
         f"{out.get('already_delivered', 0)} already delivered · {out.get('failed', 0)} failed · "
         f"{out.get('onboarded', 0)} onboarded · {out.get('config_problems', 0)} configuration problems · "
         f"operators' summary: {str(out.get('summary', '?')).replace('_', ' ')}",
     ]
-    total_ce = sum(run.ce_requests.values())
-    detail = ", ".join(f"{op} {n}" for op, n in sorted(run.ce_requests.items())) or "none"
-    lines.append(f"Cost Explorer: {total_ce} billed requests ({detail}) — $0.01 each")
+    shared, own = cost_explorer_queries(run.ce_log)
+    total = sum(run.ce_requests.values())
+    line = f"Cost Explorer: {total} billed requests ($0.01 each)"
+    if shared + sum(own.values()) == total:
+        line += f": {shared} for the organisation-wide query that serves every account without a tag filter"
+        if own:
+            line += (f", {sum(own.values())} for {len(own)} account{'s' if len(own) != 1 else ''} "
+                     "whose CostTags filter needs a query of its own")
+    lines.append(line)
     return lines
+
+
+def cost_explorer_queries(log: list[dict]) -> tuple[int, dict[str, int]]:
+    """Billed requests of one run, split: the organisation-wide ones, and per account the
+    requests restricted to it (pages included)."""
+    shared, own = 0, {}
+    for entry in log:
+        if entry["status"] != 200:
+            continue
+        scope = account_scope((entry.get("request") or {}).get("Filter"))
+        if scope is not None and len(scope) == 1:
+            account = next(iter(scope))
+            own[account] = own.get(account, 0) + 1
+        else:
+            shared += 1
+    return shared, own
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -683,7 +709,7 @@ def run_demo(workdir: Path, style: Style, screenshot: Path | None = None) -> int
         print_messages(todays, {**sample.channels, OPERATORS_CHANNEL: "orgpulse-operators"}, names_by_id, style)
         print()
         print(style.bold("Run summary"))
-        for line in summarize_run(first, style):
+        for line in summarize_run(first):
             print("  " + line)
 
         messages_file = workdir / "messages.json"
@@ -704,7 +730,7 @@ def run_demo(workdir: Path, style: Style, screenshot: Path | None = None) -> int
         print(f"  {second.status} in {second.seconds:.1f} s: {style.green('nothing new delivered')} — "
               f"{out['already_delivered']} reports already in the DynamoDB ledger, 0 sent; "
               f"operators' summary: {str(out.get('summary')).replace('_', ' ')}")
-        for line in summarize_run(second, style)[1:]:
+        for line in summarize_run(second)[1:]:
             print("  " + line)
 
         result = {
