@@ -43,7 +43,6 @@ import math
 import os
 import platform
 import re
-import shutil
 import signal
 import statistics
 import subprocess
@@ -536,19 +535,37 @@ def execution_history(sfn, arn: str) -> list[dict]:
 
 
 def wait_for_execution(sfn, arn: str, timeout: float) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Polls until the execution ends: often at first, then once a second, so that polling
+    adds little to moto's load (the wall time comes from moto's start and stop dates)."""
+    started = time.monotonic()
+    while time.monotonic() < started + timeout:
         described = sfn.describe_execution(executionArn=arn)
         if described["status"] != "RUNNING":
             return described
-        time.sleep(0.2)
+        time.sleep(0.2 if time.monotonic() - started < 10 else 1.0)
     raise TimeoutError(f"{arn} still running after {timeout:.0f} s")
 
 
 # ---- the local system, instrumented ----------------------------------------------------------------
 
 
+def module_defaults() -> dict[str, Any]:
+    """Variable defaults of the hub module (modules/hub/variables.tf): what a user deploys."""
+    import hcl2
+
+    with open(REPO_ROOT / "modules" / "hub" / "variables.tf", encoding="utf-8") as handle:
+        blocks = hcl2.load(handle)["variable"]
+    defaults = {}
+    for block in blocks:
+        for name, body in block.items():
+            if "default" in body:
+                value = body["default"]
+                defaults[name] = value[0] if isinstance(value, list) and len(value) == 1 else value
+    return defaults
+
+
 def bench_system_class():
+    from tests.e2e import harness
     from tests.e2e.harness import FUNCTIONS, REPO_ROOT as HARNESS_ROOT, LocalSystem
 
     class BenchSystem(LocalSystem):
@@ -590,6 +607,26 @@ def bench_system_class():
             super().start()
             install_measuring_router(self.router, self.traffic, self.steps)
 
+        def deploy(self, config, *, channels, operators_channel: str = "G0PERATORS") -> None:
+            """The harness's deploy, then the state machine again with the module's retry
+            interval (the tests shorten it to 1 s; retries under Slack's limit depend on it)."""
+            super().deploy(config, channels=channels, operators_channel=operators_channel)
+            arn = lambda fn: f"arn:aws:lambda:{harness.REGION}:{harness.MANAGEMENT_ACCOUNT}:function:{fn}"  # noqa: E731
+            variables = {
+                "plan_function_arn": arn("orgpulse-plan"),
+                "report_function_arn": arn("orgpulse-report"),
+                "summarize_function_arn": arn("orgpulse-summarize"),
+                "max_concurrency": self.max_concurrency,
+                "map_child_execution_type": "STANDARD",  # moto runs Standard children only
+            }
+            if hasattr(LocalSystem, "state_machine_variables"):
+                variables = self.state_machine_variables()
+            variables["retry_interval_seconds"] = module_defaults()["task_retry_interval_seconds"]
+            self.definition = harness.render_state_machine(self.workdir, variables)
+            self.client("stepfunctions").update_state_machine(
+                stateMachineArn=self.state_machine_arn, definition=self.definition
+            )
+
         def pid(self, name: str) -> int:
             return next(process.pid for process_name, process in self.processes if process_name == name)
 
@@ -608,7 +645,8 @@ def start_instances(system) -> None:
     """Starts every function instance before anything is measured. cargo-lambda starts an
     instance with `cargo run` (seconds each here, and serialised on cargo's lock), which Lambda
     does not do; Lambda's own start-up is what the cold-start replay measures. An event the
-    runtime cannot deserialise starts the instance and never reaches the handler."""
+    runtime cannot deserialise starts the instance and never reaches the handler. Instances read
+    the Slack token secret when they start, so this comes after deploy()."""
     from concurrent.futures import ThreadPoolExecutor
 
     from tests.e2e.harness import FUNCTIONS
@@ -620,7 +658,7 @@ def start_instances(system) -> None:
             method="POST",
         )
         try:
-            urllib.request.urlopen(request, timeout=900).read()
+            urllib.request.urlopen(request, timeout=300).read()
         except urllib.error.HTTPError:
             pass  # the expected deserialisation error
 
@@ -912,9 +950,6 @@ def bench_size(accounts: int, workdir: Path, options) -> SizeResult:
     ) as system:
         phase("system start (build check, moto, cargo-lambda)", started)
         started = time.monotonic()
-        start_instances(system)
-        phase("function instances started (cargo run, not measured)", started)
-        started = time.monotonic()
         account_ids = create_organization(system, accounts)
         phase("organization created in moto", started)
         started = time.monotonic()
@@ -925,6 +960,9 @@ def bench_size(accounts: int, workdir: Path, options) -> SizeResult:
         deploy(system, rows)
         system.steps.update(SeedDesign(system, system.router_url).steps())
         phase("deployed (config, table, secret, state machines)", started)
+        started = time.monotonic()
+        start_instances(system)
+        phase("function instances started (cargo run, not measured)", started)
 
         sampler = ProcessSampler(
             {"moto": system.pid("moto"), "cargo-lambda": system.pid("cargo-lambda"), "bench process": os.getpid()},
@@ -946,6 +984,25 @@ def bench_size(accounts: int, workdir: Path, options) -> SizeResult:
     return SizeResult(accounts, phases, line_items, runs, cold_starts, len(json.dumps(rows).encode()))
 
 
+def delivery_outcomes(system, run_id: str) -> dict[str, int]:
+    """What each account's result file (runs/<run>/results/) says about its deliveries."""
+    from tests.e2e.harness import BUCKET
+
+    s3 = system.client("s3")
+    outcomes: Counter[str] = Counter()
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"runs/{run_id}/results/"):
+        for entry in page.get("Contents", []):
+            result = json.loads(s3.get_object(Bucket=BUCKET, Key=entry["Key"])["Body"].read())
+            for delivery in result.get("deliveries", []):
+                status = delivery.get("status")
+                details = status if isinstance(status, dict) else delivery
+                name = details.get("status", status) if isinstance(status, dict) else status
+                outcomes[f"{name}: {details['code']}" if details.get("code") else str(name)] += 1
+            if result.get("failure"):
+                outcomes[f"item failed: {result['failure'].get('Error')}"] += 1
+    return dict(outcomes)
+
+
 # ---- Slack fan-in -----------------------------------------------------------------------------
 
 
@@ -960,12 +1017,12 @@ def bench_slack_fan_in(accounts: int, workdir: Path, options) -> list[dict]:
         lambda_concurrency=options.max_concurrency,
         ce_page_size=options.page_size,
     ) as system:
-        start_instances(system)
         account_ids = create_organization(system, accounts)
         load_cost_data(system, list(account_ids.values()))
         shared = "CSHARED0001"
         rows = seed_rows(account_ids, lambda index: shared)
         deploy(system, rows)
+        start_instances(system)
         sampler = ProcessSampler({"moto": system.pid("moto")}, functions_parent=system.pid("cargo-lambda"))
         scenarios = (("one shared channel", lambda index: shared), ("a channel each", channel_id))
         for number, (scenario, channel_of) in enumerate(scenarios, start=1):
@@ -997,6 +1054,7 @@ def bench_slack_fan_in(accounts: int, workdir: Path, options) -> list[dict]:
                     # waits its turn in the shared one: the sink's burst, then one a second.
                     "slack_bound_seconds": max(0, accounts - SLACK_BURST) if number == 1 else None,
                     "report_p50_seconds": round(statistics.median(reports), 2) if reports else None,
+                    "outcomes": delivery_outcomes(system, f"fan-in-{number}"),
                 }
             )
             log(f"fan-in, {scenario}: {results[-1]}")
@@ -1075,6 +1133,22 @@ def render_table(header: list[str], rows: list[list[Any]], left: int = 1) -> str
     return "\n".join(lines)
 
 
+def kib_against_limit(size: int) -> str:
+    return f"{size / 1024:.1f}" + (" OVER" if size > PAYLOAD_LIMIT_BYTES else "")
+
+
+def aws_limits_exceeded(run: RunMeasurement) -> str:
+    """Limits AWS enforces and moto does not: what would fail there, measured here."""
+    problems = []
+    if run.largest_payload_bytes > PAYLOAD_LIMIT_BYTES:
+        problems.append("payload")
+    if run.history_events_parent > HISTORY_EVENT_LIMIT:
+        problems.append("history")
+    if run.map_result_bytes > PAYLOAD_LIMIT_BYTES:
+        problems.append("map result?")  # only if AWS sizes the result before ResultPath: null
+    return ", ".join(problems) or "none"
+
+
 def main_table(results: list[SizeResult]) -> str:
     runs = [run for result in results for run in result.runs]
     header = ["per daily run"] + [f"{run.accounts:,} {run.design}" for run in runs]
@@ -1105,8 +1179,9 @@ def main_table(results: list[SizeResult]) -> str:
         row("Step Functions history events (children)", lambda r: f"{r.history_events_children:,}"),
         row("state transitions, all Standard", lambda r: f"{r.transitions_parent + r.transitions_children:,}"),
         row("state transitions, Express children", lambda r: f"{r.transitions_parent + r.child_executions:,}"),
-        row("largest state payload (KiB; limit 256)", lambda r: f"{r.largest_payload_bytes / 1024:.1f}"),
-        row("Map result array, were it kept (KiB)", lambda r: f"{r.map_result_bytes / 1024:.1f}" if r.map_result_bytes else "-"),
+        row("largest state payload (KiB; limit 256)", lambda r: kib_against_limit(r.largest_payload_bytes)),
+        row("Map result array, were it kept (KiB)", lambda r: kib_against_limit(r.map_result_bytes) if r.map_result_bytes else "-"),
+        row("over an AWS limit (moto enforces none)", aws_limits_exceeded),
         row("Lambda invocations (naive: Python steps)", lambda r: sum(len(d) for d in r.invocations.values())),
         role_row("  plan/load-config calls", "plan", len),
         role_row("  report calls", "report", len),
@@ -1178,7 +1253,8 @@ def fan_in_table(fan_in: list[dict]) -> str:
         ]
         for f in fan_in
     ]
-    return render_table(header, rows)
+    outcomes = [f"{f['scenario']}: " + ", ".join(f"{n} {what}" for what, n in sorted(f["outcomes"].items())) for f in fan_in]
+    return render_table(header, rows) + "\ndeliveries by outcome (result files): " + "; ".join(outcomes)
 
 
 def machine() -> dict[str, str]:
@@ -1207,25 +1283,29 @@ def prices_table() -> str:
 
 
 def report(info: dict, results: list[SizeResult], fan_in: list[dict], sizes: dict[str, int | None], command: str) -> str:
+    defaults = module_defaults()
     parts = [
         f"orgpulse benchmark, {info['date']}: {command}",
         f"machine: {info['nproc']} cores ({info['cpu']}), load average at start {info['load average at start']}, "
-        f"kernel {info['kernel']}, Python {info['python']}, commit {info['commit']}",
+        f"kernel {info['kernel']}, Python {info['python']}, commit {info['commit'] or 'unknown (not a git checkout)'}",
         info["free -h"],
         "",
-        f"Report date {REPORT_DATE} (DAILY), seed-format rows (one per account, JPY, one channel each), "
-        f"Map MaxConcurrency {ARGS_SUMMARY.get('max_concurrency')}, "
-        f"Cost Explorer emulator page size {ARGS_SUMMARY.get('page_size')}, function builds: {ARGS_SUMMARY.get('build')}.",
-        "",
-        main_table(results),
+        f"Report date {REPORT_DATE} (DAILY due), rows in the seed's format (one per account, JPY, one channel "
+        f"each), Map MaxConcurrency {ARGS_SUMMARY.get('max_concurrency')}, task retry interval "
+        f"{defaults['task_retry_interval_seconds']} s (module default), Cost Explorer emulator page size "
+        f"{ARGS_SUMMARY.get('page_size')}, function builds {ARGS_SUMMARY.get('build')}.",
     ]
+    if results:
+        parts += ["", main_table(results)]
     if any(result.cold_starts for result in results):
-        parts += ["", "Cold start (process start to first `next` poll, and to the first answer) and zip sizes", cold_start_table(results, sizes)]
+        parts += ["", "Cold start: process start to the first `next` poll (init) and to the first answer", cold_start_table(results, sizes)]
     elif any(sizes.values()):
         parts += ["", "Zip sizes: " + ", ".join(f"{name} {size / 1024:.0f} KiB" for name, size in sizes.items() if size)]
     if fan_in:
         parts += ["", fan_in_table(fan_in)]
-    parts += ["", time_table(results), "", prices_table()]
+    if results:
+        parts += ["", time_table(results)]
+    parts += ["", prices_table()]
     return "\n".join(parts)
 
 
@@ -1240,7 +1320,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="sizes 10,100, a 20-account Slack fan-in, no zip build")
     parser.add_argument("--skip-zips", action="store_true", help="do not build missing zips (scripts/build-lambdas)")
     parser.add_argument("--fan-in", type=int, default=50, help="accounts of the Slack fan-in runs (0: none)")
-    parser.add_argument("--max-concurrency", type=int, default=10, help="Map MaxConcurrency (the module's default)")
+    parser.add_argument("--max-concurrency", type=int, help="Map MaxConcurrency (default: the module's default)")
     parser.add_argument("--page-size", type=int, default=500, help="Cost Explorer emulator groups per page")
     parser.add_argument("--release", action="store_true", help="run release builds of the functions (slow build)")
     parser.add_argument("--no-cold-start", dest="cold_start", action="store_false", help="skip cold-start replays")
@@ -1253,6 +1333,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         if args.fan_in == 50:
             args.fan_in = 20
     args.sizes = [int(size.replace("_", "")) for size in args.sizes.split(",") if size.strip()]
+    if args.max_concurrency is None:
+        args.max_concurrency = module_defaults()["max_concurrency"]
     return args
 
 
@@ -1268,6 +1350,8 @@ def to_json(value: Any) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so every LocalSystem stops the processes it started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.serve_moto:
         serve_moto(args.serve_moto)
         return 0
@@ -1303,7 +1387,7 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"Slack fan-in: {type(error).__name__}: {error}")
 
     command = "scripts/bench " + " ".join(argv if argv is not None else sys.argv[1:])
-    if results:
+    if results or fan_in:
         print(report(info, results, fan_in, sizes, command.strip()))
     for failure in failures:
         print(f"\nFAILED: {failure}")
