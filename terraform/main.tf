@@ -8,20 +8,23 @@ locals {
 module "hub" {
   source = "../modules/hub"
 
-  name_prefix                = var.name_prefix
-  organization_id            = data.aws_organizations_organization.this.id
-  member_role_name           = module.member_roles.role_name
-  member_stack_set_name      = module.member_roles.stack_set_name
-  member_stack_set_call_as   = var.stackset_call_as
-  time_zone                  = var.time_zone
-  schedule_expression        = var.schedule_expression
-  operators_slack_channel_id = var.operators_slack_channel_id
-  slack_token_secret_arn     = var.slack_token_secret_arn
-  config_file                = var.config_file == null ? null : "${path.root}/${var.config_file}"
-  lambda_architecture        = var.lambda_architecture
-  max_concurrency            = var.max_concurrency
-  create_alarm_sns_topic     = var.create_alarm_sns_topic
-  kms_key_arn                = var.kms_key_arn
+  name_prefix                   = var.name_prefix
+  organization_id               = data.aws_organizations_organization.this.id
+  member_role_name              = module.member_roles.role_name
+  member_stack_set_name         = module.member_roles.stack_set_name
+  member_stack_set_call_as      = var.stackset_call_as
+  time_zone                     = var.time_zone
+  schedule_expression           = var.schedule_expression
+  operators_slack_channel_id    = var.operators_slack_channel_id
+  slack_token_secret_arn        = var.slack_token_secret_arn
+  config_file                   = var.config_file == null ? null : "${path.root}/${var.config_file}"
+  config_sheet_id               = var.config_sheet_id
+  config_sheet_range            = var.config_sheet_range
+  google_credentials_secret_arn = var.google_credentials_secret_arn
+  lambda_architecture           = var.lambda_architecture
+  max_concurrency               = var.max_concurrency
+  create_alarm_sns_topic        = var.create_alarm_sns_topic
+  kms_key_arn                   = var.kms_key_arn
 }
 
 module "member_roles" {

@@ -61,6 +61,24 @@ variable "config_file" {
   default     = null
 }
 
+variable "config_sheet_id" {
+  description = "Google Sheet the business teams edit (its ID, from the URL); null reads the configuration from the bucket (config_file)."
+  type        = string
+  default     = null
+}
+
+variable "config_sheet_range" {
+  description = "Tab title, named range or A1 range of the configuration in the sheet; null reads the first tab."
+  type        = string
+  default     = null
+}
+
+variable "google_credentials_secret_arn" {
+  description = "Existing secret holding the Google service account's JSON key; null (with config_sheet_id) creates one to put the key into."
+  type        = string
+  default     = null
+}
+
 variable "member_role_target_ou_ids" {
   description = "OUs (ou-...) whose accounts get the member read-only role; empty means the whole organisation (its root)."
   type        = list(string)
