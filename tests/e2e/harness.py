@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -40,6 +41,7 @@ ASL_TEMPLATE = REPO_ROOT / "modules" / "hub" / "templates" / "state-machine.asl.
 ECB_FIXTURE = REPO_ROOT / "lambdas" / "cost" / "tests" / "fixtures" / "eurofxref-daily.xml"
 FUNCTIONS = ("orgpulse-plan", "orgpulse-report", "orgpulse-summarize")
 REGION = "us-east-1"
+SEED_WORKERS = 6  # accounts created at the same time by seed_organization
 MANAGEMENT_ACCOUNT = "123456789012"  # moto's default account
 SLACK_TOKEN = "xoxb-0000000000-orgpulse-e2e-token"
 BUCKET = "orgpulse-e2e-123456789012"
@@ -138,6 +140,8 @@ class LocalSystem:
         self.servers: list[BackgroundServer] = []
         self.router: Router | None = None
         self.state_machine_arn: str | None = None
+        self._clients: dict[tuple[str, str], object] = {}
+        self._clients_lock = threading.RLock()
 
     # ---- processes ------------------------------------------------------------------------
     def __enter__(self) -> LocalSystem:
@@ -271,21 +275,37 @@ class LocalSystem:
 
     # ---- AWS ------------------------------------------------------------------------------
     def client(self, service: str, **credentials):
-        return boto3.client(service, endpoint_url=self.moto_url, region_name=REGION,
-                            aws_access_key_id=credentials.get("key", "testing"),
-                            aws_secret_access_key=credentials.get("secret", "testing"),
-                            aws_session_token=credentials.get("token"))
+        """A boto3 client on moto. With the default credentials it is made once per service:
+        making one costs more than most calls (seeding 1,000 accounts made 1,000 of them)."""
+        if credentials:
+            return self._new_client(service, **credentials)
+        key = (service, self.moto_url)
+        with self._clients_lock:
+            if key not in self._clients:
+                self._clients[key] = self._new_client(service)
+            return self._clients[key]
+
+    def _new_client(self, service: str, **credentials):
+        with self._clients_lock:  # creating boto3 clients is not thread-safe; using them is
+            return boto3.client(service, endpoint_url=self.moto_url, region_name=REGION,
+                                aws_access_key_id=credentials.get("key", "testing"),
+                                aws_secret_access_key=credentials.get("secret", "testing"),
+                                aws_session_token=credentials.get("token"))
 
     def seed_organization(self, spec: OrganizationSpec) -> Organization:
         orgs = self.client("organizations")
         orgs.create_organization(FeatureSet="ALL")
         root_id = orgs.list_roots()["Roots"][0]["Id"]
-        ou_ids, account_ids, ou_of = {}, {}, {}
-        for ou_name, accounts in spec.ous.items():
-            ou_ids[ou_name] = orgs.create_organizational_unit(ParentId=root_id, Name=ou_name)["OrganizationalUnit"]["Id"]
-            for account_name in accounts:
-                account_ids[account_name] = self.add_account(account_name, ou_ids[ou_name], root_id)
-                ou_of[account_name] = ou_name
+        ou_ids, created, ou_of = {}, {}, {}
+        # Accounts are created a few at a time (moto answers requests in parallel); the
+        # dictionaries keep the spec's order, which load_costs relies on.
+        with ThreadPoolExecutor(SEED_WORKERS) as pool:
+            for ou_name, accounts in spec.ous.items():
+                ou_ids[ou_name] = orgs.create_organizational_unit(ParentId=root_id, Name=ou_name)["OrganizationalUnit"]["Id"]
+                for account_name in accounts:
+                    created[account_name] = pool.submit(self.add_account, account_name, ou_ids[ou_name], root_id)
+                    ou_of[account_name] = ou_name
+            account_ids = {name: future.result() for name, future in created.items()}
         for name in spec.suspended:
             orgs.close_account(AccountId=account_ids[name])
         return Organization(root_id, ou_ids, account_ids, ou_of)
