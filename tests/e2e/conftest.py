@@ -1,5 +1,6 @@
-"""End-to-end fixtures: one LocalSystem (moto + router + cargo-lambda + doubles) per test
-module, because starting it costs a few seconds and the first build far more."""
+"""End-to-end fixtures: a fresh LocalSystem (moto + router + cargo-lambda + doubles) for each
+test, so no ledger entry, message or fault leaks from one scenario into another. Starting one
+costs a few seconds once the binaries are built (the first build takes minutes)."""
 
 from __future__ import annotations
 
