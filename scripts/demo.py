@@ -1,7 +1,7 @@
 """orgpulse on one machine: the real state machine and Lambda binaries against emulated AWS and
 Slack, with a sample organisation. Run through scripts/demo (which installs what it needs).
 
-    scripts/demo [--workdir DIR] [--no-color]
+    scripts/demo [--workdir DIR] [--no-color] [--screenshot PNG]
 
 What happens, in order:
  1. cargo builds the three Lambda binaries and the `orgpulse` CLI.
@@ -42,7 +42,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tests.e2e.harness import FUNCTIONS, LocalSystem  # noqa: E402
+from tests.e2e.harness import BUCKET, CONFIG_KEY, FUNCTIONS, LocalSystem  # noqa: E402
 from tests.support import costdata  # noqa: E402
 from tests.support.ce_emulator import account_scope  # noqa: E402
 from tests.support.slack_sink import Channel  # noqa: E402
@@ -53,6 +53,7 @@ CONFIG_FILE = EXAMPLE_DIR / "config.json"
 DEFAULT_WORKDIR = REPO_ROOT / "build" / "demo"
 CLI_BINARY = "orgpulse"
 OPERATORS_CHANNEL = "G0PERATORS"  # what LocalSystem sets as ORGPULSE_OPERATORS_CHANNEL
+WORKDIR_MARKER = ".orgpulse-demo"  # a directory the demo may empty and reuse
 # The generator derives an environment's weekly rhythm from these OU names.
 GENERATOR_OU_BY_ENV = {"prod": "Production", "staging": "Staging", "dev": "Development"}
 RULE_WIDTH = 72
@@ -633,6 +634,16 @@ def install_signal_handlers() -> None:
         signal.signal(sig, _stop)
 
 
+def prepare_workdir(workdir: Path) -> None:
+    """An empty directory, or one an earlier demo wrote (emptied): never anybody else's files."""
+    if workdir.exists() and any(workdir.iterdir()):
+        if not (workdir / WORKDIR_MARKER).exists():
+            raise DemoFailure(f"{workdir} is not empty and was not written by the demo; choose another --workdir")
+        shutil.rmtree(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    (workdir / WORKDIR_MARKER).write_text("written by scripts/demo; emptied by its next run\n")
+
+
 def step(number: int, text: str, style: Style) -> None:
     print(style.bold(f"\n[{number}/6] {text}"), flush=True)
 
@@ -640,9 +651,7 @@ def step(number: int, text: str, style: Style) -> None:
 def run_demo(workdir: Path, style: Style, screenshot: Path | None = None) -> int:
     started = time.monotonic()
     sample = SampleOrganization.load()
-    if workdir.exists():
-        shutil.rmtree(workdir)
-    workdir.mkdir(parents=True)
+    prepare_workdir(workdir)
     system_dir = workdir / "system"
     today = sample.report_date
     yesterday = today - timedelta(days=1)
@@ -672,7 +681,7 @@ def run_demo(workdir: Path, style: Style, screenshot: Path | None = None) -> int
         channels = [Channel(cid, name) for cid, name in sample.channels.items()]
         system.deploy(config, channels=channels)
         install_signal_handlers()
-        print(f"  configuration {CONFIG_FILE.relative_to(REPO_ROOT)} ({len(json.loads(config))} rows) -> s3://{'orgpulse-e2e-123456789012'}/config/accounts.json")
+        print(f"  configuration {CONFIG_FILE.relative_to(REPO_ROOT)} ({len(json.loads(config))} rows) -> s3://{BUCKET}/{CONFIG_KEY}")
         print("  state machine: modules/hub/templates/state-machine.asl.json.tftpl rendered by Terraform's templatefile()")
         if seeded.renamed_ids:
             print(style.dim(f"  note: moto assigned other IDs than the committed files name; the configuration was "
@@ -761,7 +770,7 @@ def run_demo(workdir: Path, style: Style, screenshot: Path | None = None) -> int
 
 
 def print_organization(sample: SampleOrganization, seeded: SeededOrganization, style: Style) -> None:
-    members = [a for a in sample.accounts[1:]]
+    members = sample.accounts[1:]
     print(f"  {len(sample.accounts)} accounts ({len(members)} members + management) in {len(sample.ou_order)} OUs "
           f"under {seeded.root_id}")
     print(f"    {'(root)':<14} management {seeded.account_ids[sample.accounts[0].name]}")
