@@ -712,6 +712,12 @@ def run_demo(workdir: Path, style: Style, screenshot: Path | None = None) -> int
         print(f"  StartExecution input: {json.dumps(execution_input)}  ({sample.time_zone}: {today})")
         first = run_execution(system, execution_input, f"schedule-{today}")
         require_success(first, system_dir)
+        if first.output.get("config_problems"):
+            raise DemoFailure(f"{CONFIG_FILE.relative_to(REPO_ROOT)} has {first.output['config_problems']} problems "
+                              "now; run `orgpulse config validate` on it")
+        if first.output.get("onboarded") != len(joining):
+            raise DemoFailure(f"{first.output.get('onboarded')} accounts announced as onboarded, expected "
+                              f"{len(joining)} ({', '.join(a.name for a in joining)})")
         print(f"  {style.green(first.status)} in {first.seconds:.1f} s · {len(first.messages)} Slack messages")
         names_by_id = {account_id: name for name, account_id in seeded.account_ids.items()}
         todays = by_channel(first.messages, list(sample.channels))
