@@ -1,22 +1,16 @@
-"""What the operators' summary says about a run must be what the run did. Both checks below
-are product bugs found by scenario 4 (kept as strict xfails until the workflow crate is fixed):
-the messages themselves are right, the numbers reported about them are not."""
+"""What the operators' summary says about a run must be what the run did: a post whose answer
+was lost is still this run's delivery, and a warm plan container counts only its run's Cost
+Explorer requests. (Both were bugs scenario 4 found: the messages were right, the numbers
+reported about them were not.)"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
-
 from tests.e2e.apps_org import TODAY, deploy_apps, succeeded
 from tests.e2e.harness import LocalSystem, message_text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "orgpulse-workflow deliveries.rs Outbox::deliver maps Posted{found_earlier: true} to "
-    "DeliveryStatus::AlreadyDelivered, but found_earlier comes from SlackClient::post_message "
-    "finding the message its own attempt just posted (the answer was lost): this run delivered "
-    "it, yet the summary says '5 sent, 1 already delivered' on the only run of the day"))
 def test_a_post_whose_answer_was_lost_counts_as_sent_by_this_run(system):
     _, expected = deploy_apps(system)
     system.slack.drop_next_response(count=1)
@@ -27,11 +21,6 @@ def test_a_post_whose_answer_was_lost_counts_as_sent_by_this_run(system):
     assert (output["sent"], output["already_delivered"]) == (len(expected), 0), output
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "orgpulse-workflow plan.rs sets PlanRecord.cost_explorer_requests from "
-    "self.explorer.stats().billed_requests, a counter of the CostExplorer built once per Lambda "
-    "container (orgpulse-plan main): a warm container adds every earlier run's requests, so the "
-    "second day's summary reports both days' Cost Explorer requests"))
 def test_the_summary_counts_only_this_runs_cost_explorer_requests(tmp_path):
     # One instance per function, so the second run's plan runs in the warm first container,
     # as on Lambda the next day.

@@ -77,11 +77,8 @@ impl Outbox {
                 ledger
                     .mark_delivered(&claim, &posted.ts, Utc::now())
                     .await?;
-                Ok(if posted.found_earlier {
-                    DeliveryStatus::AlreadyDelivered
-                } else {
-                    DeliveryStatus::Sent { ts: posted.ts }
-                })
+                // `found_earlier` is this call's own post whose answer was lost: still sent now.
+                Ok(DeliveryStatus::Sent { ts: posted.ts })
             }
             Err(err @ orgpulse_slack::SlackError::Ambiguous { .. })
             | Err(err @ orgpulse_slack::SlackError::HistoryTooLong { .. }) => {

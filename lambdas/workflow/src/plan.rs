@@ -113,6 +113,8 @@ impl Planner {
         };
         record.member_roles_missing = role_deployments.gaps(&listing);
 
+        let requests_before = self.explorer.stats().billed_requests;
+
         // Settings and due reports, account by account.
         let mut due = Vec::new();
         for account in &listing.accounts {
@@ -166,7 +168,8 @@ impl Planner {
                     .await?,
             )
         };
-        record.cost_explorer_requests = self.explorer.stats().billed_requests;
+        // The client lives as long as the container: count this run's requests only.
+        record.cost_explorer_requests = self.explorer.stats().billed_requests - requests_before;
 
         let rates = self.rates(&org, today, &due, &mut record).await?;
 
