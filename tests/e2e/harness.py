@@ -254,16 +254,25 @@ class LocalSystem:
         return f"{self.servers[1].url}/api"
 
     def stop(self) -> None:
-        for name, process in reversed(self.processes):
-            if process.poll() is None:
-                try:
-                    os.killpg(process.pid, signal.SIGTERM)
-                    process.wait(timeout=10)
-                except (ProcessLookupError, subprocess.TimeoutExpired):
-                    try:
-                        os.killpg(process.pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+        # cargo lambda watch starts each function instance in a process group of its own, so
+        # killing our groups is not enough: collect every descendant first, then stop them all.
+        started = [process for _, process in reversed(self.processes) if process.poll() is None]
+        everyone = [pid for process in started for pid in [process.pid, *descendants(process.pid)]]
+        for pid in everyone:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for process in started:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                pass
+        for pid in everyone:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.processes.clear()
         if self.router is not None:
             self.router.shutdown()
@@ -447,6 +456,27 @@ def message_text(message: dict) -> str:
 
     walk(message.get("blocks") or [])
     return "\n".join(parts)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children first found, then theirs), read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                # The command name may hold spaces and parentheses: the parent is after the last ')'.
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(parent, []).append(int(entry))
+    found, queue = [], [pid]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
 
 
 def remap_accounts(document: dict, account_ids: dict[str, str]) -> dict:
