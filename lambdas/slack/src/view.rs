@@ -264,17 +264,11 @@ fn comparison(change: &Change, currency: &CurrencyCode, against: &str) -> Compar
     }
 }
 
-/// The percent with the sign of the change. Against a negative reference (credits larger than
-/// usage) a plain ratio has the opposite sign of the change ("▲ +$5 (-10%)"), so the ratio is
-/// taken against the reference's size instead.
+/// The percent of the change. `orgpulse_cost::compute::change` takes it against the
+/// reference's size, so it already has the sign of the change, even against a negative
+/// reference (credits larger than usage).
 fn directional_percent(change: &Change) -> Option<Decimal> {
-    change.percent.map(|p| {
-        if change.reference < Decimal::ZERO {
-            -p
-        } else {
-            p
-        }
-    })
+    change.percent
 }
 
 /// "▲ +11.1% vs the day before", for the notification line.

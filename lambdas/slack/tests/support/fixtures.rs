@@ -16,12 +16,13 @@ pub fn date(s: &str) -> NaiveDate {
     s.parse().expect("fixture date")
 }
 
+/// The cost engine's own `change` (percent against the reference's size), rounded so
+/// snapshots stay short.
 pub fn change(current: Decimal, reference: Decimal) -> Change {
-    let amount = current - reference;
+    let change = orgpulse_cost::compute::change(current, reference);
     Change {
-        reference,
-        amount,
-        percent: (!reference.is_zero()).then(|| (amount / reference * dec!(100)).round_dp(4)),
+        percent: change.percent.map(|p| p.round_dp(4)),
+        ..change
     }
 }
 
