@@ -288,7 +288,7 @@ impl Page {
             Some(_) => self.error(out, "\"attachments\" is not a list"),
             None => {}
         }
-        let json = serde_json::to_string_pretty(message).unwrap_or_default();
+        let json = serde_json::to_string_pretty(&sorted_keys(message)).unwrap_or_default();
         let _ = writeln!(
             out,
             "<details class=\"raw\"><summary>JSON</summary><pre>{}</pre></details>",
@@ -1153,6 +1153,20 @@ a:hover { text-decoration: underline; }
 .raw pre { max-height: 320px; overflow: auto; background: #f8f8f8; padding: 8px; border-radius: 4px; white-space: pre-wrap; }
 .render-error { margin: 4px 0; padding: 6px 10px; border: 2px solid #e01e5a; border-radius: 4px; background: #fff0f4; color: #a0002a; font-weight: 700; }
 "#;
+
+/// The same JSON with every object's keys in sorted order: the page is identical whether or
+/// not another crate in the build turned on serde_json's `preserve_order`.
+fn sorted_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let sorted: std::collections::BTreeMap<&String, Value> =
+                map.iter().map(|(k, v)| (k, sorted_keys(v))).collect();
+            Value::Object(sorted.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted_keys).collect()),
+        other => other.clone(),
+    }
+}
 
 #[cfg(test)]
 mod tests {
