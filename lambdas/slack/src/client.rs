@@ -1,10 +1,18 @@
 //! A small Slack Web API client: `chat.postMessage` and the `conversations.history` look-up
 //! that tells whether an earlier attempt already delivered a message.
 //!
-//! Every call has a timeout and bounded retries with full-jitter backoff; HTTP 429 waits for
-//! `Retry-After` (up to a cap, beyond which the caller is told to come back later instead of
-//! sleeping through a Lambda's time); Slack's `ok:false` codes map onto [`SlackErrorCode`],
-//! each retryable or permanent and with the fix in its message.
+//! Every call has a timeout and bounded retries with full-jitter backoff; Slack's `ok:false`
+//! codes map onto [`SlackErrorCode`], each retryable or permanent and with the fix in its
+//! message.
+//!
+//! Rate limits are not errors to count but a queue to wait in: `chat.postMessage` allows about
+//! one message per second per channel, so when hundreds of accounts report to one channel every
+//! Map worker but one is told to wait. A rate-limited answer waits `Retry-After` plus a random
+//! share of it (so the waiting workers do not all come back in the same instant) and does not
+//! use up an attempt; a call gives up only when its total wait would pass
+//! [`SlackClientConfig::ratelimit_patience`], or when one `Retry-After` alone passes
+//! [`SlackClientConfig::max_retry_after`]: then the caller is told to come back later instead
+//! of sleeping through a Lambda's time.
 //!
 //! A post whose answer was lost (timeout, connection dropped, 5xx, `internal_error`) may have
 //! been delivered. Before sending it again the client looks for it in the channel's history by
@@ -63,6 +71,10 @@ pub struct SlackClientConfig {
     /// The longest `Retry-After` the client sleeps through; longer ones are returned as
     /// [`SlackError::RateLimited`] so the caller retries later.
     pub max_retry_after: Duration,
+    /// The longest a call waits, in total, through rate-limited answers before it returns
+    /// [`SlackError::StillRateLimited`]. Rate-limited answers do not count as attempts: with
+    /// `n` Map workers posting to one channel each waits about `n` seconds per message.
+    pub ratelimit_patience: Duration,
     /// How many `conversations.history` pages a delivery check reads at most.
     pub max_history_pages: u32,
 }
@@ -76,6 +88,9 @@ impl Default for SlackClientConfig {
             backoff_base: Duration::from_millis(500),
             backoff_max: Duration::from_secs(8),
             max_retry_after: Duration::from_secs(30),
+            // Well inside the report function's 180 s timeout even for two busy channels; covers
+            // a Map concurrency of 40 on one channel with room to spare.
+            ratelimit_patience: Duration::from_secs(75),
             max_history_pages: 5,
         }
     }
@@ -280,6 +295,15 @@ pub enum SlackError {
         retry_after: Duration,
     },
     #[error(
+        "Slack {method} was still rate limited after waiting {waited:?}: Slack takes about one \
+         message per second per channel and many accounts report to this one; the run retries \
+         the delivery later (a lower max_concurrency or fewer accounts per channel avoids it)"
+    )]
+    StillRateLimited {
+        method: &'static str,
+        waited: Duration,
+    },
+    #[error(
         "Slack {method} answered HTTP {status} after {attempts} attempt(s): Slack is having \
          trouble; the run retries; check https://slack-status.com if it persists"
     )]
@@ -334,7 +358,10 @@ impl SlackError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Api { code, .. } => code.is_retryable(),
-            Self::RateLimited { .. } | Self::Server { .. } | Self::Network { .. } => true,
+            Self::RateLimited { .. }
+            | Self::StillRateLimited { .. }
+            | Self::Server { .. }
+            | Self::Network { .. } => true,
             // Retrying blindly could post twice; a later run re-checks the history first.
             Self::Ambiguous { .. } | Self::HistoryTooLong { .. } => true,
             Self::Limits(_) | Self::InvalidResponse { .. } | Self::Setup(_) => false,
@@ -345,7 +372,7 @@ impl SlackError {
     pub fn code(&self) -> &str {
         match self {
             Self::Api { code, .. } => code.as_str(),
-            Self::RateLimited { .. } => "ratelimited",
+            Self::RateLimited { .. } | Self::StillRateLimited { .. } => "ratelimited",
             Self::Server { .. } => "server_error",
             Self::Network { .. } => "network_error",
             Self::Ambiguous { .. } => "delivery_unknown",
@@ -381,6 +408,30 @@ impl fmt::Debug for SlackClient {
             .field("config", &self.config)
             .finish()
     }
+}
+
+/// What one call has used of its retries: attempts for failures, time for rate limits.
+#[derive(Debug, Default)]
+struct RetryBudget {
+    /// Requests sent so far, less one.
+    requests: u32,
+    /// Failures other than a rate limit with `Retry-After`; bounded by `max_attempts`.
+    failed_attempts: u32,
+    /// Time slept on `Retry-After`; bounded by `ratelimit_patience`.
+    ratelimited_wait: Duration,
+}
+
+impl RetryBudget {
+    /// The number of the request about to be sent, from 1 (for error messages).
+    fn attempt(&self) -> u32 {
+        self.requests + 1
+    }
+}
+
+/// Uniformly random in `[0, of]`: spreads the workers that `Retry-After` sent away together.
+fn random_share_of(of: Duration) -> Duration {
+    let millis = of.as_millis().min(u64::MAX as u128) as u64;
+    Duration::from_millis(fastrand::u64(0..=millis))
 }
 
 /// One failed attempt, and what it means for the next one.
@@ -434,10 +485,12 @@ impl SlackClient {
         // Slack's clock and ours differ a little; look a minute further back.
         let since = SystemTime::now() - Duration::from_secs(60);
 
-        let mut attempt = 0;
+        let mut budget = RetryBudget::default();
         loop {
-            attempt += 1;
-            let failure = match self.send(METHOD, Request::PostJson(&body), attempt).await {
+            let failure = match self
+                .send(METHOD, Request::PostJson(&body), budget.attempt())
+                .await
+            {
                 Ok(response) => {
                     let posted: PostResponse =
                         serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
@@ -449,7 +502,6 @@ impl SlackClient {
                 }
                 Err(failure) => failure,
             };
-            let last_attempt = attempt >= self.config.max_attempts;
             if failure.maybe_applied {
                 let reason = failure.error.to_string();
                 let Some(key) = delivery_key else {
@@ -482,10 +534,7 @@ impl SlackClient {
                     }
                 }
             }
-            if last_attempt {
-                return Err(failure.error);
-            }
-            self.wait_before_retry(METHOD, attempt, failure).await?;
+            self.wait_before_retry(METHOD, &mut budget, failure).await?;
         }
     }
 
@@ -537,25 +586,24 @@ impl SlackClient {
 
     /// A read-only call with retries (reads are always safe to repeat).
     async fn call(&self, method: &'static str, request: Request<'_>) -> Result<Value, SlackError> {
-        let mut attempt = 0;
+        let mut budget = RetryBudget::default();
         loop {
-            attempt += 1;
             let request = match &request {
                 Request::PostJson(body) => Request::PostJson(body),
                 Request::Get(query) => Request::Get(query),
             };
-            match self.send(method, request, attempt).await {
+            match self.send(method, request, budget.attempt()).await {
                 Ok(response) => return Ok(response),
-                Err(failure) if attempt >= self.config.max_attempts => return Err(failure.error),
-                Err(failure) => self.wait_before_retry(method, attempt, failure).await?,
+                Err(failure) => self.wait_before_retry(method, &mut budget, failure).await?,
             }
         }
     }
 
+    /// Sleeps before the next attempt, or returns the error when the budget is spent.
     async fn wait_before_retry(
         &self,
         method: &'static str,
-        attempt: u32,
+        budget: &mut RetryBudget,
         failure: Failure,
     ) -> Result<(), SlackError> {
         let wait = match failure.retry {
@@ -566,12 +614,29 @@ impl SlackClient {
                     retry_after: wait,
                 })
             }
-            Retry::After(wait) => wait,
-            Retry::Backoff => self.backoff(attempt),
+            Retry::After(retry_after) => {
+                let wait = retry_after + random_share_of(retry_after);
+                if budget.ratelimited_wait + wait > self.config.ratelimit_patience {
+                    return Err(SlackError::StillRateLimited {
+                        method,
+                        waited: budget.ratelimited_wait,
+                    });
+                }
+                budget.ratelimited_wait += wait;
+                wait
+            }
+            Retry::Backoff => {
+                budget.failed_attempts += 1;
+                if budget.failed_attempts >= self.config.max_attempts {
+                    return Err(failure.error);
+                }
+                self.backoff(budget.failed_attempts)
+            }
         };
+        budget.requests += 1;
         tracing::warn!(
             method,
-            attempt,
+            requests = budget.requests,
             error = failure.error.code(),
             wait_ms = wait.as_millis() as u64,
             "retrying Slack call"

@@ -33,10 +33,17 @@ fn client(stub: &SlackStub) -> SlackClient {
             backoff_base: Duration::from_millis(5),
             backoff_max: Duration::from_millis(20),
             max_retry_after: Duration::from_secs(5),
+            ratelimit_patience: Duration::from_secs(5),
             max_history_pages: 3,
         },
     )
     .unwrap()
+}
+
+fn ratelimited(retry_after: &str) -> StubResponse {
+    StubResponse::slack_error("ratelimited")
+        .header("Retry-After", retry_after)
+        .with_status(429)
 }
 
 fn message() -> PostMessage {
@@ -144,6 +151,72 @@ async fn a_retry_after_beyond_the_cap_is_handed_back() {
         1,
         "no sleeping through two minutes"
     );
+}
+
+#[tokio::test]
+async fn rate_limited_answers_wait_in_line_without_using_up_attempts() {
+    // A busy shared channel: more rate-limited answers in a row than `max_attempts` (4).
+    let stub = SlackStub::start().await;
+    let mut script: Vec<StubResponse> = (0..7).map(|_| ratelimited("0")).collect();
+    script.push(posted_ok("1.000300"));
+    stub.script(POST, script);
+
+    let posted = client(&stub).post_message(&message()).await.unwrap();
+
+    assert_eq!(posted.ts, "1.000300");
+    assert_eq!(stub.requests(POST).len(), 8);
+    assert_eq!(stub.requests(HISTORY).len(), 0);
+}
+
+#[tokio::test]
+async fn rate_limited_answers_and_errors_are_budgeted_apart() {
+    // Errors still stop at max_attempts however many rate limits came in between.
+    let stub = SlackStub::start().await;
+    let mut script = Vec::new();
+    for _ in 0..4 {
+        script.push(ratelimited("0"));
+        script.push(StubResponse::slack_error("service_unavailable").with_status(503));
+    }
+    stub.script(POST, script);
+
+    let error = client(&stub).post_message(&message()).await.unwrap_err();
+
+    assert!(
+        matches!(error, SlackError::Server { attempts: 8, .. }),
+        "four failures, the fourth on the eighth request: {error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_call_stops_waiting_when_its_patience_is_spent() {
+    let stub = SlackStub::start().await;
+    stub.script(POST, (0..10).map(|_| ratelimited("1")).collect());
+    let client = SlackClient::new(
+        SlackToken::new(TOKEN),
+        SlackClientConfig {
+            base_url: stub.base_url.clone(),
+            // Room for one wait of 1 s plus its random share (up to 1 s), never for two.
+            ratelimit_patience: Duration::from_millis(2_500),
+            ..SlackClientConfig::default()
+        },
+    )
+    .unwrap();
+    let started = Instant::now();
+
+    let error = client.post_message(&message()).await.unwrap_err();
+
+    assert!(
+        matches!(error, SlackError::StillRateLimited { waited, .. }
+            if waited >= Duration::from_secs(1) && waited <= Duration::from_secs(2)),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert_eq!(error.code(), "ratelimited");
+    assert!(error
+        .to_string()
+        .contains("one message per second per channel"));
+    assert_eq!(stub.requests(POST).len(), 2, "one wait, then handed back");
+    assert!(started.elapsed() < Duration::from_millis(2_500));
 }
 
 #[tokio::test]
