@@ -166,6 +166,13 @@ def serve_moto(port: str) -> None:
 
     from tests.e2e import moto_server  # importing it applies the harness's own fix
 
+    # moto's Map workers recurse once per item they process (IterationWorker._eval_pool calls
+    # itself for the next job). Past ~1,000 items per worker Python's recursion limit kills the
+    # worker thread and the map run waits forever (seen at 10,000 accounts, 10 workers). Allow
+    # deeper recursion, with thread stacks to match; moto's behaviour is otherwise unchanged.
+    sys.setrecursionlimit(200_000)
+    threading.stack_size(256 * 1024 * 1024)
+
     directory = Path(os.environ[MAP_RUNS_ENV])
     original = distributed.DistributedIterationComponent._map_run
 
