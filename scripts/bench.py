@@ -309,6 +309,11 @@ class MeasuringHandler(harness_router.Handler):
         else:
             path = f"/2015-03-31/functions/{function}/invocations"
             status, headers, data = self._upstream(self.server.lambda_port, path, body, 900)
+            if status == 502:
+                status, headers, data = harness_router.lambda_service_error(data.decode())
+            else:
+                # Function errors as Lambda answers them, so the Retry and Catch run as deployed.
+                status, headers = harness_router.as_lambda_invoke_response(status, headers, data)
         error = any(key.lower() == "x-amz-function-error" for key, _ in headers)
         recorder.invocation(function, body, Invocation(function, time.monotonic() - started, status, error, len(data)))
         self._reply(status, headers, data)
