@@ -33,6 +33,9 @@ pub enum Consequence {
     ValueIgnored,
     /// The file could not be read at all; no row was used.
     NothingLoaded,
+    /// The row was left out, and the last version of it that was valid was used instead (a
+    /// run with a last good configuration: the Lambdas, not `orgpulse config validate`).
+    LastGoodKept,
 }
 
 impl Consequence {
@@ -41,6 +44,7 @@ impl Consequence {
             Self::RowSkipped => "row skipped",
             Self::ValueIgnored => "value ignored",
             Self::NothingLoaded => "nothing loaded",
+            Self::LastGoodKept => "its last good version used",
         }
     }
 }

@@ -323,16 +323,13 @@ async fn read_secret_key(
     Ok(ServiceAccountKey::from_json(text)?)
 }
 
-/// A Google failure as the workflow's error: transient ones keep the step retryable.
+/// A Google failure as the workflow's error: transient ones keep the step retryable, the
+/// others are configuration problems with Google's fix.
 fn sheets_error(err: SheetsError) -> Error {
-    let message = err.to_string();
     if err.is_retryable() {
-        return orgpulse_pipeline::Error::Transient {
-            operation: AwsOperation::new("sheets", err.code()),
-            message,
-        }
-        .into();
+        return Error::Sheets(err);
     }
+    let message = err.to_string();
     let (problem, fix) = match message.split_once(". Fix: ") {
         Some((problem, fix)) => (problem.to_owned(), fix.to_owned()),
         None => (message, "see the message".to_owned()),
@@ -691,6 +688,12 @@ fn merge(
             problems,
             accepted_at: before.accepted_at,
         });
+        // The problem list says what happened to the row: not skipped, but replaced.
+        for problem in loaded.problems.iter_mut() {
+            if problem.row == *number && problem.consequence == Consequence::RowSkipped {
+                problem.consequence = Consequence::LastGoodKept;
+            }
+        }
         let mut row = before.row.clone();
         row.row = *number;
         loaded.config.rows.push(row);
@@ -903,12 +906,16 @@ mod tests {
         assert_eq!(currency_of(&loaded, A), "JPY", "the last good row is used");
         assert_eq!(currency_of(&loaded, B), "EUR");
         assert!(loaded.used_last_good());
-        // The problems of the source are all still reported.
-        assert!(loaded
-            .loaded
-            .problems
-            .iter()
-            .any(|p| p.row == 2 && p.field.as_deref() == Some("Currency")));
+        // The problems of the source are all still reported, as replaced rather than skipped.
+        let row_2: Vec<&Problem> = loaded.loaded.problems.iter().filter(|p| p.row == 2).collect();
+        assert!(row_2.iter().any(|p| p.field.as_deref() == Some("Currency")));
+        assert!(
+            row_2
+                .iter()
+                .all(|p| p.consequence == Consequence::LastGoodKept),
+            "{row_2:#?}"
+        );
+        assert!(row_2[0].to_string().ends_with("(its last good version used)"));
         let warnings = loaded.warnings(&listing());
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
         let warning = &warnings[0];
@@ -995,7 +1002,11 @@ mod tests {
         let with_new = format!("{GOOD}333333333333,,,New team,C0NEW00001,YEN\n");
         let loaded = csv(&with_new).load(&files).await.unwrap();
         assert!(loaded.notes.is_empty(), "{:?}", loaded.notes);
-        assert!(loaded.loaded.problems.iter().any(|p| p.row == 5));
+        assert!(loaded
+            .loaded
+            .problems
+            .iter()
+            .any(|p| p.row == 5 && p.consequence == Consequence::RowSkipped));
         assert_eq!(loaded.loaded.config.rows.len(), 4);
     }
 
@@ -1117,6 +1128,10 @@ mod tests {
             attempts: 4,
         });
         assert_eq!(transient.error_type(), "Retryable");
+        assert!(
+            transient.to_string().starts_with("Google Sheets values.get"),
+            "says Google failed, not AWS: {transient}"
+        );
         let permanent = sheets_error(SheetsError::NotFound {
             spreadsheet_id: "x".into(),
             message: "Requested entity was not found.".into(),
