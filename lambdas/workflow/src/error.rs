@@ -12,6 +12,10 @@ pub enum Error {
     #[error(transparent)]
     Slack(#[from] orgpulse_slack::SlackError),
 
+    /// Google failed in a way a later attempt can fix (its other failures are `Config`).
+    #[error(transparent)]
+    Sheets(orgpulse_sheets::SheetsError),
+
     #[error("the configuration could not be used: {problem}. Fix: {fix}")]
     Config { problem: String, fix: String },
 
@@ -46,6 +50,8 @@ impl Error {
             Error::Cost(err) => err.error_type(),
             Error::Slack(err) if err.is_retryable() => "Retryable",
             Error::Slack(_) => "Permanent",
+            Error::Sheets(err) if err.is_retryable() => "Retryable",
+            Error::Sheets(_) => "InvalidConfig",
             Error::Config { .. } | Error::Environment { .. } => "InvalidConfig",
             Error::CorruptFile { .. } => "Permanent",
             Error::DeliveriesPending { .. } => "Retryable",
