@@ -907,7 +907,12 @@ mod tests {
         assert_eq!(currency_of(&loaded, B), "EUR");
         assert!(loaded.used_last_good());
         // The problems of the source are all still reported, as replaced rather than skipped.
-        let row_2: Vec<&Problem> = loaded.loaded.problems.iter().filter(|p| p.row == 2).collect();
+        let row_2: Vec<&Problem> = loaded
+            .loaded
+            .problems
+            .iter()
+            .filter(|p| p.row == 2)
+            .collect();
         assert!(row_2.iter().any(|p| p.field.as_deref() == Some("Currency")));
         assert!(
             row_2
@@ -915,7 +920,9 @@ mod tests {
                 .all(|p| p.consequence == Consequence::LastGoodKept),
             "{row_2:#?}"
         );
-        assert!(row_2[0].to_string().ends_with("(its last good version used)"));
+        assert!(row_2[0]
+            .to_string()
+            .ends_with("(its last good version used)"));
         let warnings = loaded.warnings(&listing());
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
         let warning = &warnings[0];
@@ -1129,7 +1136,9 @@ mod tests {
         });
         assert_eq!(transient.error_type(), "Retryable");
         assert!(
-            transient.to_string().starts_with("Google Sheets values.get"),
+            transient
+                .to_string()
+                .starts_with("Google Sheets values.get"),
             "says Google failed, not AWS: {transient}"
         );
         let permanent = sheets_error(SheetsError::NotFound {
