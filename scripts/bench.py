@@ -177,8 +177,11 @@ def serve_moto(port: str) -> None:
     original = distributed.DistributedIterationComponent._map_run
 
     def map_run_keeping_events(self, env, eval_input):
+        result_bytes = None
         try:
             original(self, env, eval_input)
+            # The Map's result array, as the engine built it from the children's outputs.
+            result_bytes = len(json.dumps(env.stack[-1], separators=(",", ":")))
         finally:
             record = eval_input.map_run_record
             # The children's event manager; the map run is over, nobody appends any more.
@@ -189,6 +192,7 @@ def serve_moto(port: str) -> None:
                 "children": record.execution_counter.total.get(),
                 "event_types": dict(Counter(str(event["type"]) for event in events)),
                 "largest_payload_bytes": largest_payload(events),
+                "result_bytes": result_bytes,
             }
             name = re.sub(r"[^A-Za-z0-9-]", "_", record.map_run_arn.rsplit(":", 1)[-1])
             partial = directory / f"{name}.json.partial"
@@ -557,7 +561,7 @@ class RunMeasurement:
     transitions_parent: int
     transitions_children: int  # states entered in children, retries, +1 per child started
     largest_payload_bytes: int
-    map_result_bytes: int  # the Distributed Map's result array, were it kept (ResultPath null)
+    map_result_bytes: int  # the Distributed Map's result array (measured; ResultPath null drops it)
     invocations: dict[str, list[float]]  # function -> durations (s)
     function_errors: dict[str, int]
     aws_requests: dict[str, int]
@@ -828,12 +832,9 @@ def measure_run(
     traffic = system.traffic
     invocations: dict[str, list[float]] = {}
     errors: Counter[str] = Counter()
-    report_outputs = []
     for call in traffic.invocations:
         invocations.setdefault(call.function, []).append(call.seconds)
         errors[call.function] += call.function_error or call.status >= 300
-        if design == "orgpulse" and call.function == DESIGN_FUNCTIONS[design]["report"] and not call.function_error:
-            report_outputs.append(call.response_bytes)
     queries, billed, failed = ce_counts(system.ce)
     slack_calls = system.slack.counters().get("chat.postMessage", {})
     output = described.get("output")
@@ -852,7 +853,7 @@ def measure_run(
         transitions_parent=transitions(parent_types),
         transitions_children=transitions(child_types) + children,
         largest_payload_bytes=max([largest_payload(events)] + [run["largest_payload_bytes"] for run in map_runs]),
-        map_result_bytes=(2 + sum(report_outputs) + max(0, len(report_outputs) - 1)) if report_outputs else 0,
+        map_result_bytes=sum(run.get("result_bytes") or 0 for run in map_runs),
         invocations=invocations,
         function_errors={name: count for name, count in errors.items() if count},
         aws_requests=dict(traffic.aws_requests),
@@ -1190,8 +1191,20 @@ def aws_limits_exceeded(run: RunMeasurement) -> str:
     if run.history_events_parent > HISTORY_EVENT_LIMIT:
         problems.append("history")
     if run.map_result_bytes > PAYLOAD_LIMIT_BYTES:
-        problems.append("map result?")  # only if AWS sizes the result before ResultPath: null
+        # Whether AWS sizes the array before ResultPath: null drops it is not documented; the
+        # children answer {} so that it never matters.
+        problems.append("map result")
     return ", ".join(problems) or "none"
+
+
+def failure_reason(run: RunMeasurement) -> str:
+    """A failed execution's cause, named by the limit it hit where it is one."""
+    if run.status == "SUCCEEDED":
+        return "-"
+    cause = run.output if isinstance(run.output, str) else json.dumps(run.output)
+    if "exceeding the maximum number of bytes" in cause:
+        return "state > 256 KiB"
+    return cause[:24]
 
 
 def main_table(results: list[SizeResult]) -> str:
@@ -1217,6 +1230,7 @@ def main_table(results: list[SizeResult]) -> str:
 
     rows = [
         row("status", lambda r: r.status),
+        *([row("  why it failed", failure_reason)] if any(r.status != "SUCCEEDED" for r in runs) else []),
         row("wall time (s)", lambda r: f"{r.wall_seconds:.1f}"),
         row("Cost Explorer queries", lambda r: r.ce_queries),
         row("Cost Explorer requests (billed pages)", lambda r: r.ce_requests_billed),
@@ -1225,8 +1239,8 @@ def main_table(results: list[SizeResult]) -> str:
         row("state transitions, all Standard", lambda r: f"{r.transitions_parent + r.transitions_children:,}"),
         row("state transitions, Express children", lambda r: f"{r.transitions_parent + r.child_executions:,}"),
         row("largest state payload (KiB; limit 256)", lambda r: kib_against_limit(r.largest_payload_bytes)),
-        row("Map result array, were it kept (KiB)", lambda r: kib_against_limit(r.map_result_bytes) if r.map_result_bytes else "-"),
-        row("over an AWS limit (moto enforces none)", aws_limits_exceeded),
+        row("Map result array, before ResultPath (KiB)", lambda r: kib_against_limit(r.map_result_bytes) if r.map_result_bytes else "-"),
+        row("over an AWS limit moto does not check", aws_limits_exceeded),
         row("Lambda invocations (naive: Python steps)", lambda r: sum(len(d) for d in r.invocations.values())),
         role_row("  plan/load-config calls", "plan", len),
         role_row("  report calls", "report", len),
