@@ -8,7 +8,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let reporter = orgpulse_workflow::env::reporter("orgpulse-report").await?;
     let reporter = &reporter;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<WorkItem>| async move {
-        reporter.handle(&event.payload).await.map_err(diagnostic)
+        let deadline = orgpulse_workflow::report::lambda_deadline(event.context.deadline);
+        reporter
+            .handle_until(&event.payload, Some(deadline))
+            .await
+            .map_err(diagnostic)
     }))
     .await
 }

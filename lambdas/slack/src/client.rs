@@ -419,6 +419,8 @@ struct RetryBudget {
     failed_attempts: u32,
     /// Time slept on `Retry-After`; bounded by `ratelimit_patience`.
     ratelimited_wait: Duration,
+    /// No `Retry-After` wait may end after this.
+    deadline: Option<SystemTime>,
 }
 
 impl RetryBudget {
@@ -477,6 +479,17 @@ impl SlackClient {
     /// Posts a message after checking it against Slack's limits. Retries what is worth
     /// retrying; never posts twice when the message carries a delivery key (see module docs).
     pub async fn post_message(&self, message: &PostMessage) -> Result<Posted, SlackError> {
+        self.post_message_before(message, None).await
+    }
+
+    /// [`Self::post_message`], but waits out rate limits only while the wait ends before
+    /// `deadline` (a Lambda's deadline, less the time its caller needs to record the outcome);
+    /// past it the call returns [`SlackError::StillRateLimited`], which is retryable.
+    pub async fn post_message_before(
+        &self,
+        message: &PostMessage,
+        deadline: Option<SystemTime>,
+    ) -> Result<Posted, SlackError> {
         const METHOD: &str = "chat.postMessage";
         limits::check(message)?;
         let body = serde_json::to_vec(message).map_err(|e| SlackError::Setup(e.to_string()))?;
@@ -485,7 +498,10 @@ impl SlackClient {
         // Slack's clock and ours differ a little; look a minute further back.
         let since = SystemTime::now() - Duration::from_secs(60);
 
-        let mut budget = RetryBudget::default();
+        let mut budget = RetryBudget {
+            deadline,
+            ..RetryBudget::default()
+        };
         loop {
             let failure = match self
                 .send(METHOD, Request::PostJson(&body), budget.attempt())
@@ -616,7 +632,11 @@ impl SlackClient {
             }
             Retry::After(retry_after) => {
                 let wait = retry_after + random_share_of(retry_after);
-                if budget.ratelimited_wait + wait > self.config.ratelimit_patience {
+                let past_deadline = budget
+                    .deadline
+                    .is_some_and(|deadline| SystemTime::now() + wait > deadline);
+                if past_deadline || budget.ratelimited_wait + wait > self.config.ratelimit_patience
+                {
                     return Err(SlackError::StillRateLimited {
                         method,
                         waited: budget.ratelimited_wait,

@@ -221,6 +221,28 @@ async fn a_call_stops_waiting_when_its_patience_is_spent() {
 }
 
 #[tokio::test]
+async fn no_wait_runs_past_the_callers_deadline() {
+    // A Lambda with half a second left: a wait of at least Retry-After's 1 s would outlive it.
+    let stub = SlackStub::start().await;
+    stub.script(POST, vec![ratelimited("1"), posted_ok("1.000400")]);
+    let deadline = std::time::SystemTime::now() + Duration::from_millis(500);
+    let started = Instant::now();
+
+    let error = client(&stub)
+        .post_message_before(&message(), Some(deadline))
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, SlackError::StillRateLimited { waited, .. } if waited.is_zero()),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
+    assert_eq!(stub.requests(POST).len(), 1);
+    assert!(started.elapsed() < Duration::from_millis(500));
+}
+
+#[tokio::test]
 async fn permanent_errors_are_reported_once_with_the_fix() {
     for (code, hint) in [
         ("channel_not_found", "check the channel ID"),

@@ -29,6 +29,17 @@ impl Outbox {
     /// Posts `message` to its channel unless the ledger says `key` was delivered already.
     /// Ledger (DynamoDB) failures are errors: without the ledger, posting could duplicate.
     pub async fn deliver(&self, key: &LedgerKey, message: &PostMessage) -> Result<DeliveryStatus> {
+        self.deliver_before(key, message, None).await
+    }
+
+    /// [`Self::deliver`], waiting out Slack's rate limits only until `deadline`; a delivery
+    /// still waiting then is `Retryable` (`ratelimited`).
+    pub async fn deliver_before(
+        &self,
+        key: &LedgerKey,
+        message: &PostMessage,
+        deadline: Option<SystemTime>,
+    ) -> Result<DeliveryStatus> {
         let Outbox::Slack {
             ledger,
             slack,
@@ -72,7 +83,7 @@ impl Outbox {
                 }
             }
         }
-        match slack.post_message(message).await {
+        match slack.post_message_before(message, deadline).await {
             Ok(posted) => {
                 ledger
                     .mark_delivered(&claim, &posted.ts, Utc::now())

@@ -7,6 +7,8 @@
 //! produce its messages or sections, joins the sections to the account's first message, and
 //! delivers every message through the [`Outbox`] under its ledger key.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use orgpulse_cost::{AccountCostData, CostExplorer, CostReport};
 use orgpulse_pipeline::ledger::LedgerKey;
 use orgpulse_pipeline::member::{MemberRoleStatus, MemberRoles, MemberSession};
@@ -63,17 +65,44 @@ impl MemberAccess {
     }
 }
 
+/// What a report invocation keeps after its last Slack wait: saving the result and answering.
+pub const DEADLINE_MARGIN: Duration = Duration::from_secs(20);
+
+/// The invocation's deadline from the runtime API's `Lambda-Runtime-Deadline-Ms`: milliseconds
+/// since the epoch from Lambda; cargo-lambda's emulator sends the function's timeout instead
+/// (600000), so a value too small to be a date after 2001 is read as a duration from now.
+pub fn lambda_deadline(milliseconds: u64) -> SystemTime {
+    const SEPTEMBER_2001_MS: u64 = 1_000_000_000_000;
+    if milliseconds >= SEPTEMBER_2001_MS {
+        UNIX_EPOCH + Duration::from_millis(milliseconds)
+    } else {
+        SystemTime::now() + Duration::from_millis(milliseconds)
+    }
+}
+
 impl Reporter {
     /// Handles one item. Permanent Slack failures (`channel_not_found`, …) are recorded and
     /// the item succeeds; deliveries that can still succeed make the item fail as `Retryable`
     /// after its result is saved, so Step Functions retries it and the ledger skips what was
     /// already delivered.
     pub async fn handle(&self, item: &WorkItem) -> Result<ItemCounts> {
+        self.handle_until(item, None).await
+    }
+
+    /// [`Self::handle`] in a Lambda that must answer by `lambda_deadline`: deliveries stop
+    /// waiting for Slack's rate limits [`DEADLINE_MARGIN`] before it, so the result is saved
+    /// and the item retried instead of timing out.
+    pub async fn handle_until(
+        &self,
+        item: &WorkItem,
+        lambda_deadline: Option<SystemTime>,
+    ) -> Result<ItemCounts> {
         if let Some(failure) = &item.failure {
             self.record_failure(item, failure.clone()).await?;
             return Ok(ItemCounts::default());
         }
-        let reported = self.report(item).await?;
+        let deadline = lambda_deadline.map(|at| at - DEADLINE_MARGIN);
+        let reported = self.report_before(item, deadline).await?;
         let counts = counts(&reported.result);
         let pending: Vec<&Delivery> = reported
             .result
@@ -100,6 +129,15 @@ impl Reporter {
 
     /// Builds and delivers the item's notifications; saves and returns the result.
     pub async fn report(&self, item: &WorkItem) -> Result<Reported> {
+        self.report_before(item, None).await
+    }
+
+    /// [`Self::report`], waiting for Slack's rate limits only until `deadline`.
+    async fn report_before(
+        &self,
+        item: &WorkItem,
+        deadline: Option<SystemTime>,
+    ) -> Result<Reported> {
         let layout = RunLayout {
             run_id: item.run_id.clone(),
         };
@@ -163,7 +201,7 @@ impl Reporter {
                         warnings.push(warning);
                     }
                 }
-                let status = self.outbox.deliver(&key, &post).await?;
+                let status = self.outbox.deliver_before(&key, &post, deadline).await?;
                 let status = keep_earlier_send(earlier.as_ref(), message, channel, status);
                 deliveries.push(Delivery {
                     kind: message.cadence,
@@ -313,6 +351,20 @@ mod tests {
 
     const ROW: &str =
         r#"{"AccountId": "012345678901", "ChannelIds": ["C0COST0001", "C0COST0002"]}"#;
+
+    #[test]
+    fn the_deadline_is_a_date_from_lambda_and_a_duration_from_the_emulator() {
+        // Lambda: 2026-11-28T20:00:00Z in milliseconds.
+        assert_eq!(
+            lambda_deadline(1_795_896_000_000),
+            UNIX_EPOCH + Duration::from_secs(1_795_896_000)
+        );
+        // cargo-lambda: the 600 s timeout.
+        let before = SystemTime::now();
+        let deadline = lambda_deadline(600_000);
+        assert!(deadline >= before + Duration::from_secs(600));
+        assert!(deadline <= SystemTime::now() + Duration::from_secs(600));
+    }
 
     #[tokio::test]
     async fn every_due_report_goes_to_every_channel_once() {
