@@ -10,7 +10,8 @@
 //! Map worker but one is told to wait. A rate-limited answer waits `Retry-After` plus a random
 //! share of it (so the waiting workers do not all come back in the same instant) and does not
 //! use up an attempt; a call gives up only when its total wait would pass
-//! [`SlackClientConfig::ratelimit_patience`], or when one `Retry-After` alone passes
+//! [`SlackClientConfig::ratelimit_patience`], when a wait would end after the caller's deadline
+//! ([`SlackClient::post_message_before`]), or when one `Retry-After` alone passes
 //! [`SlackClientConfig::max_retry_after`]: then the caller is told to come back later instead
 //! of sleeping through a Lambda's time.
 //!
