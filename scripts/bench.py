@@ -334,22 +334,14 @@ class MeasuringHandler(harness_router.Handler):
         try:
             connection.request(self.command, path, body=body or None, headers=headers)
             response = connection.getresponse()
-            return response.status, response.getheaders(), response.read()
+            headers = [(k, v) for k, v in response.getheaders() if k.lower() not in harness_router.HOP_BY_HOP]
+            return response.status, headers, response.read()
         except OSError as error:
             return 502, [], f"bench router: upstream on port {port} failed: {error}".encode()
         finally:
             connection.close()
 
-    def _reply(self, status: int, headers, data: bytes) -> None:
-        self.send_response(status)
-        for key, value in headers:
-            if key.lower() not in harness_router.HOP_BY_HOP:
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-
+    # Replies through the harness router's `_reply`.
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _measured
 
 

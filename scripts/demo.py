@@ -42,7 +42,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 if str(REPO_ROOT) not in sys.path:
     sys.path.insert(0, str(REPO_ROOT))
 
-from tests.e2e.harness import BUCKET, CONFIG_KEY, FUNCTIONS, LocalSystem  # noqa: E402
+from tests.e2e.harness import BUCKET, CONFIG_KEY, FUNCTIONS, LocalSystem, descendants  # noqa: E402
 from tests.support import costdata  # noqa: E402
 from tests.support.ce_emulator import account_scope  # noqa: E402
 from tests.support.slack_sink import Channel  # noqa: E402
@@ -378,27 +378,6 @@ def configuration_text(seeded: SeededOrganization) -> str:
 
 
 # ---- processes -----------------------------------------------------------------------------
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process below `pid` (Linux /proc), children first."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            # The command name in field 2 may hold spaces; the parent ID follows its ")".
-            stat = (entry / "stat").read_text()
-            parent = int(stat.rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(parent, []).append(int(entry.name))
-    found, queue = [], [pid]
-    while queue:
-        for child in children.get(queue.pop(), []):
-            found.append(child)
-            queue.append(child)
-    return found
 
 
 def running(pid: int) -> bool:

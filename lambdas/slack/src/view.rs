@@ -252,7 +252,9 @@ fn comparison(change: &Change, currency: &CurrencyCode, against: &str) -> Compar
     } else {
         "▼"
     };
-    let ratio = match directional_percent(change) {
+    // `orgpulse_cost::compute::change` takes the percent against the reference's size, so it
+    // has the sign of the change even against a negative reference (credits beyond usage).
+    let ratio = match change.percent {
         Some(percent) => money::percent(percent),
         // No ratio against zero: say where it started instead.
         None => format!("from {zero_text}"),
@@ -264,17 +266,10 @@ fn comparison(change: &Change, currency: &CurrencyCode, against: &str) -> Compar
     }
 }
 
-/// The percent of the change. `orgpulse_cost::compute::change` takes it against the
-/// reference's size, so it already has the sign of the change, even against a negative
-/// reference (credits larger than usage).
-fn directional_percent(change: &Change) -> Option<Decimal> {
-    change.percent
-}
-
 /// "▲ +11.1% vs the day before", for the notification line.
 fn short_change(change: &Change, currency: &CurrencyCode, against: &str) -> String {
     let full = comparison(change, currency, "");
-    match (full.arrow, directional_percent(change)) {
+    match (full.arrow, change.percent) {
         ("→", _) => format!("no change vs {against}"),
         (arrow, Some(percent)) => format!("{arrow} {} vs {against}", money::percent(percent)),
         (arrow, None) => format!("{arrow} {} vs {against}", full.delta),
