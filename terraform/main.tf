@@ -22,6 +22,7 @@ module "hub" {
   config_sheet_range            = var.config_sheet_range
   google_credentials_secret_arn = var.google_credentials_secret_arn
   lambda_architecture           = var.lambda_architecture
+  lambda_artifacts_dir          = "${path.root}/${var.lambda_artifacts_dir}"
   max_concurrency               = var.max_concurrency
   create_alarm_sns_topic        = var.create_alarm_sns_topic
   kms_key_arn                   = var.kms_key_arn

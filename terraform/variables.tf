@@ -92,9 +92,15 @@ variable "stackset_call_as" {
 }
 
 variable "lambda_architecture" {
-  description = "arm64 or x86_64: how scripts/build-lambdas built the zips."
+  description = "x86_64 (what scripts/build-lambdas builds) or arm64 (scripts/build-lambdas --arm64); plan fails unless it is the build manifest's."
   type        = string
-  default     = "arm64"
+  default     = "x86_64"
+}
+
+variable "lambda_artifacts_dir" {
+  description = "Directory scripts/build-lambdas wrote (zips and manifest.json), relative to this directory."
+  type        = string
+  default     = "../build/lambda"
 }
 
 variable "max_concurrency" {

@@ -92,15 +92,19 @@ variable "operators_slack_channel_id" {
 # ---------------------------------------------------------------------------------------------
 
 variable "lambda_artifacts_dir" {
-  description = "Directory holding <binary>/bootstrap.zip for orgpulse-plan, orgpulse-report and orgpulse-summarize (scripts/build-lambdas writes them). Null means \"<root module>/../build/lambda\"."
+  description = "Directory scripts/build-lambdas wrote (its build/lambda): <binary>/bootstrap.zip for orgpulse-plan, orgpulse-report and orgpulse-summarize, and manifest.json. Plan fails with the build command to run when the manifest is missing or names another architecture."
   type        = string
-  default     = null
+
+  validation {
+    condition     = trimspace(var.lambda_artifacts_dir) != ""
+    error_message = "lambda_artifacts_dir must name the directory scripts/build-lambdas wrote (build/lambda in the orgpulse repository, written by scripts/build-lambdas)."
+  }
 }
 
 variable "lambda_architecture" {
-  description = "Instruction set of the functions; must match how the zips were built (scripts/build-lambdas --arm64 or --x86-64)."
+  description = "Instruction set of the functions; must be the one in lambda_artifacts_dir's manifest.json (scripts/build-lambdas builds x86_64, scripts/build-lambdas --arm64 builds arm64)."
   type        = string
-  default     = "arm64"
+  default     = "x86_64"
 
   validation {
     condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
