@@ -125,5 +125,6 @@ locals {
     retry_interval_seconds   = var.task_retry_interval_seconds
     bucket_name              = local.bucket_name
     runs_prefix              = local.runs_prefix
+    partition                = local.partition
   })
 }

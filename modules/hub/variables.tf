@@ -230,9 +230,9 @@ variable "state_machine_log_level" {
 }
 
 variable "state_machine_log_include_execution_data" {
-  description = "Include state input and output in the logged events, so a failed item shows which account and report it was (account IDs, channel IDs and costs; never the Slack token)."
+  description = "Include state input and output in the logged events (account IDs, channel IDs and costs of every account, kept for cloudwatch_log_group_retention_in_days; never the Slack token). Off by default: the execution history in the Step Functions console shows them for 90 days; turn on to keep them in the logs while investigating."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "schedule_expression" {
@@ -410,6 +410,17 @@ variable "alarm_actions" {
   description = "Further ARNs (SNS topics, ...) notified when an execution fails or times out."
   type        = list(string)
   default     = []
+}
+
+variable "alarm_email_addresses" {
+  description = "E-mail addresses subscribed to the alarm topic (created when any is given), so a failed run reaches a person even when Slack is broken. AWS e-mails each a confirmation link; nothing arrives until it is clicked."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for address in var.alarm_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "alarm_email_addresses must be e-mail addresses such as cloud-team@example.com."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------
