@@ -56,7 +56,7 @@ variable "member_stack_set_name" {
 }
 
 variable "member_stack_set_call_as" {
-  description = "SELF when the hub runs in the management account, DELEGATED_ADMIN in a StackSets delegated administrator account (as the member-roles module's call_as)."
+  description = "How the plan function reads the member-role StackSet. SELF from the management account, where the hub belongs (Cost Explorer sees every account only there) and where service-managed StackSets live even when a delegated administrator manages them (terraform/ always passes SELF). DELEGATED_ADMIN only for a hub deployed in a StackSets delegated administrator account."
   type        = string
   default     = "SELF"
 
