@@ -27,7 +27,9 @@ provider "aws" {
   alias  = "stacksets"
   region = var.region
 
-  profile = local.stackset_delegated ? coalesce(var.stackset_admin_profile, var.aws_profile, "default") : var.aws_profile
+  # Without a profile of its own, the management account's credentials (profile or environment),
+  # from which stackset_admin_role_arn is assumed.
+  profile = local.stackset_delegated && var.stackset_admin_profile != null ? var.stackset_admin_profile : var.aws_profile
 
   allowed_account_ids = [local.stackset_delegated ? var.stackset_admin_account_id : var.hub_account_id]
 

@@ -99,6 +99,11 @@ variable "stackset_call_as" {
     condition     = var.stackset_call_as == "SELF" || (var.stackset_admin_account_id != null && var.stackset_admin_account_id != var.hub_account_id)
     error_message = "stackset_call_as = \"DELEGATED_ADMIN\" needs stackset_admin_account_id: the StackSets delegated administrator account, not hub_account_id (the hub stays in the management account)."
   }
+
+  validation {
+    condition     = var.stackset_call_as == "SELF" || var.stackset_admin_profile != null || var.stackset_admin_role_arn != null
+    error_message = "stackset_call_as = \"DELEGATED_ADMIN\" needs credentials for the delegated administrator account: stackset_admin_profile, or stackset_admin_role_arn to assume from the management account's credentials."
+  }
 }
 
 variable "stackset_admin_account_id" {

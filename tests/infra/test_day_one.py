@@ -186,6 +186,7 @@ def test_hub_in_the_management_account_stackset_through_its_own_provider():
         ('stackset_call_as = "DELEGATED_ADMIN"\n', "needs stackset_admin_account_id"),
         ('stackset_call_as = "DELEGATED_ADMIN"\nstackset_admin_account_id = "111122223333"\n', "needs stackset_admin_account_id"),
         ('stackset_call_as = "DELEGATED"\n', "stackset_call_as must be SELF or DELEGATED_ADMIN"),
+        ('stackset_call_as = "DELEGATED_ADMIN"\nstackset_admin_account_id = "777788889999"\n', "needs credentials for the delegated administrator account"),
     ],
 )
 def test_delegated_admin_without_its_account_is_refused(extra, message, tmp_path):
