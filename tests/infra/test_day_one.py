@@ -195,3 +195,17 @@ def test_delegated_admin_without_its_account_is_refused(extra, message, tmp_path
                       'operators_slack_channel_id = "C0123456789"\n' + extra)
     code, output = plan_variables_only([ROOT_CONFIG / "variables.tf"], tfvars, tmp_path / "config")
     assert code != 0 and message in " ".join(output.split()), output
+
+
+# ---- execution data stays out of the logs unless asked for -------------------------------------
+
+def test_execution_data_is_not_logged_by_default():
+    for directory in (HUB, ROOT_CONFIG):
+        variable = _declared(directory, "variable")["state_machine_log_include_execution_data"]
+        assert unwrap(variable["default"]) is False, f"{directory.name}: execution data logged by default"
+    [hub_call] = [entry["hub"] for entry in load_dir(ROOT_CONFIG)["module"] if "hub" in entry]
+    assert unwrap(hub_call["state_machine_log_include_execution_data"]) == "${var.state_machine_log_include_execution_data}"
+    machine = (HUB / "state_machine.tf").read_text(encoding="utf-8")
+    assert "include_execution_data = var.state_machine_log_include_execution_data" in machine
+    # The switch is documented where operators look.
+    assert "state_machine_log_include_execution_data" in (ROOT_CONFIG / "README.md").read_text(encoding="utf-8")
