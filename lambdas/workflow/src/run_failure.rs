@@ -37,15 +37,24 @@ pub enum SummarizeEvent {
 pub struct RunFailure {
     /// The state that failed (`Plan`).
     pub step: String,
-    /// Step Functions' `Error`: the function's `errorType` (`InvalidConfig`, …), or the
-    /// service's own (`Lambda.Unknown`, `States.Timeout`, `Runtime.InvalidEntrypoint`, …).
-    pub error: String,
-    /// Step Functions' `Cause`: for a function error, the JSON of its `errorMessage`.
-    #[serde(default)]
-    pub cause: Option<String>,
+    /// The `Catch` result as a whole (`{"Error": …, "Cause": …}`): passed as one object, so a
+    /// failure without a `Cause` cannot break the state that reports it.
+    pub caught: Caught,
     pub execution_id: Option<String>,
     pub execution_name: Option<String>,
     pub started_at: Option<DateTime<Utc>>,
+}
+
+/// What a Step Functions `Catch` puts at its `ResultPath`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+pub struct Caught {
+    /// The function's `errorType` (`InvalidConfig`, …), or the service's own
+    /// (`Lambda.Unknown`, `States.Timeout`, `Runtime.InvalidEntrypoint`, …).
+    #[serde(rename = "Error", default)]
+    pub error: String,
+    /// For a function error, the JSON of its `errorType` and `errorMessage`.
+    #[serde(rename = "Cause", default)]
+    pub cause: Option<String>,
 }
 
 /// What the function answers for a failure report.
@@ -59,7 +68,7 @@ pub struct RunFailureOutput {
 impl RunFailure {
     /// The failure's own words: a function's `errorMessage`, else the cause as given.
     pub fn message(&self) -> String {
-        let cause = self.cause.as_deref().unwrap_or("").trim();
+        let cause = self.caught.cause.as_deref().unwrap_or("").trim();
         let message = serde_json::from_str::<Value>(cause)
             .ok()
             .and_then(|value| {
@@ -84,15 +93,16 @@ impl RunFailure {
             return (cause.to_owned(), fix.trim_end_matches('.').to_owned());
         }
         let lower = message.to_lowercase();
-        let fix = if self.error.starts_with("Runtime.")
+        let error = self.caught.error.as_str();
+        let fix = if error.starts_with("Runtime.")
             || lower.contains("exec format error")
-            || self.error == "Lambda.Unknown"
+            || error == "Lambda.Unknown"
         {
             "the function cannot start: its zip must be built for the function's architecture \
              (set lambda_architecture to what scripts/build-lambdas built, see \
              build/lambda/manifest.json, and apply again), then run `orgpulse doctor`"
                 .to_owned()
-        } else if self.error == "States.Timeout" || lower.contains("task timed out") {
+        } else if error == "States.Timeout" || lower.contains("task timed out") {
             "the step ran out of time: raise lambda_timeout_seconds.plan (and \
              lambda_memory_size.plan) in the hub module and apply again"
                 .to_owned()
@@ -119,7 +129,7 @@ pub fn render_run_failure(failure: &RunFailure, channel: &ChannelId, key: &str) 
     );
     let body = format!(
         "*Cause* ({}): {}\n*Fix*: {}",
-        escape(&failure.error),
+        escape(&failure.caught.error),
         escape(&truncate(&cause, 1_500)),
         escape(&truncate(&fix, 800)),
     );
@@ -162,10 +172,10 @@ impl Summarizer {
     pub async fn report_run_failure(&self, failure: &RunFailure) -> Result<RunFailureOutput> {
         let mut output = RunFailureOutput {
             step: failure.step.clone(),
-            error: failure.error.clone(),
+            error: failure.caught.error.clone(),
             summary: SummaryDelivery::NoChannel,
         };
-        tracing::error!(step = %failure.step, error = %failure.error, cause = %failure.message(), "run failed before its summary");
+        tracing::error!(step = %failure.step, error = %failure.caught.error, cause = %failure.message(), "run failed before its summary");
         let Some(channel) = &self.operators_channel else {
             return Ok(output);
         };
@@ -210,8 +220,10 @@ mod tests {
     fn failure(error: &str, cause: &str) -> RunFailure {
         RunFailure {
             step: "Plan".into(),
-            error: error.into(),
-            cause: Some(cause.into()),
+            caught: Caught {
+                error: error.into(),
+                cause: Some(cause.into()),
+            },
             execution_id: None,
             execution_name: Some("schedule-2026-12-04".into()),
             started_at: None,
@@ -244,7 +256,7 @@ mod tests {
     #[test]
     fn the_event_is_a_plan_or_a_failure() {
         let event: SummarizeEvent = serde_json::from_str(
-            r#"{"run_failure": {"step": "Plan", "error": "InvalidConfig", "cause": "x", "execution_name": "e"}}"#,
+            r#"{"run_failure": {"step": "Plan", "caught": {"Error": "InvalidConfig"}, "execution_name": "e"}}"#,
         )
         .unwrap();
         assert!(matches!(event, SummarizeEvent::RunFailure { .. }));
