@@ -73,6 +73,13 @@ def test_the_section_walks_every_step_in_order():
     assert {"aws", "scripts/build-lambdas", "terraform", "eval", "orgpulse", "cp", "cd"} <= kinds
 
 
+def test_the_prerequisites_a_real_organisation_trips_on_are_named():
+    text = " ".join(section_text().split())
+    for prerequisite in ("Organizations with **all features**", "The applying principal",
+                         "before the first scheduled run", "region-deny SCPs", "alarm_email_addresses"):
+        assert prerequisite in text, prerequisite
+
+
 def test_every_terraform_output_in_the_section_is_declared():
     declared = {name for entry in load_dir(ROOT_CONFIG)["output"] for name in entry}
     named = set()
