@@ -2,6 +2,7 @@
 data "aws_organizations_organization" "this" {}
 
 locals {
+  stackset_delegated        = var.stackset_call_as == "DELEGATED_ADMIN"
   member_role_target_ou_ids = length(var.member_role_target_ou_ids) > 0 ? var.member_role_target_ou_ids : [data.aws_organizations_organization.this.roots[0].id]
 }
 
@@ -12,7 +13,6 @@ module "hub" {
   organization_id               = data.aws_organizations_organization.this.id
   member_role_name              = module.member_roles.role_name
   member_stack_set_name         = module.member_roles.stack_set_name
-  member_stack_set_call_as      = var.stackset_call_as
   time_zone                     = var.time_zone
   schedule_expression           = var.schedule_expression
   operators_slack_channel_id    = var.operators_slack_channel_id
@@ -22,13 +22,27 @@ module "hub" {
   config_sheet_range            = var.config_sheet_range
   google_credentials_secret_arn = var.google_credentials_secret_arn
   lambda_architecture           = var.lambda_architecture
+  lambda_artifacts_dir          = "${path.root}/${var.lambda_artifacts_dir}"
   max_concurrency               = var.max_concurrency
   create_alarm_sns_topic        = var.create_alarm_sns_topic
+  alarm_email_addresses         = var.alarm_email_addresses
+  alarm_actions                 = var.alarm_sns_topic_arns
   kms_key_arn                   = var.kms_key_arn
+
+  state_machine_log_include_execution_data = var.state_machine_log_include_execution_data
+
+  # The hub runs in the management account, where service-managed StackSets live even when a
+  # delegated administrator manages them: it reads their instances as SELF.
+  member_stack_set_call_as = "SELF"
 }
 
 module "member_roles" {
   source = "../modules/member-roles"
+
+  # The management account, or the StackSets delegated administrator (providers.tf).
+  providers = {
+    aws = aws.stacksets
+  }
 
   stack_set_name          = "${var.name_prefix}-member-roles"
   role_name_prefix        = var.name_prefix

@@ -37,3 +37,23 @@ output "member_role_stack_set_name" {
   description = "StackSet whose instances show which accounts have the member role."
   value       = module.member_roles.stack_set_name
 }
+
+output "google_credentials_secret_arn" {
+  description = "Secret the Google service account's JSON key goes into (null unless config_sheet_id is set)."
+  value       = module.hub.google_credentials_secret_arn
+}
+
+output "google_credentials_put_command" {
+  description = "Run once to store the Google service account's key.json (null unless config_sheet_id is set)."
+  value       = module.hub.google_credentials_put_command
+}
+
+output "state_machine_name" {
+  description = "Name of the state machine (orgpulse doctor --name-prefix finds the deployment from it)."
+  value       = module.hub.state_machine_name
+}
+
+output "lambda_function_names" {
+  description = "Names of the plan, report and summarize functions."
+  value       = module.hub.lambda_function_names
+}

@@ -12,13 +12,13 @@ variable "region" {
 }
 
 variable "aws_profile" {
-  description = "Named AWS CLI profile of the management (or delegated administrator) account; null uses the environment's credentials."
+  description = "Named AWS CLI profile of the management account; null uses the environment's credentials."
   type        = string
   default     = null
 }
 
 variable "hub_account_id" {
-  description = "Account ID Terraform must run in (management or delegated administrator account): a guard against applying to the wrong account."
+  description = "ID of the organisation's management account, where the hub runs (Cost Explorer sees every account's costs only there): the provider refuses any other account."
   type        = string
 
   validation {
@@ -86,15 +86,59 @@ variable "member_role_target_ou_ids" {
 }
 
 variable "stackset_call_as" {
-  description = "SELF in the management account, DELEGATED_ADMIN when Terraform runs in a StackSets delegated administrator account."
+  description = "SELF: the member-role StackSet is managed from the management account. DELEGATED_ADMIN: from stackset_admin_account_id (a registered StackSets delegated administrator); the hub stays in the management account."
   type        = string
   default     = "SELF"
+
+  validation {
+    condition     = contains(["SELF", "DELEGATED_ADMIN"], var.stackset_call_as)
+    error_message = "stackset_call_as must be SELF or DELEGATED_ADMIN."
+  }
+
+  validation {
+    condition     = var.stackset_call_as == "SELF" || (var.stackset_admin_account_id != null && var.stackset_admin_account_id != var.hub_account_id)
+    error_message = "stackset_call_as = \"DELEGATED_ADMIN\" needs stackset_admin_account_id: the StackSets delegated administrator account, not hub_account_id (the hub stays in the management account)."
+  }
+
+  validation {
+    condition     = var.stackset_call_as == "SELF" || var.stackset_admin_profile != null || var.stackset_admin_role_arn != null
+    error_message = "stackset_call_as = \"DELEGATED_ADMIN\" needs credentials for the delegated administrator account: stackset_admin_profile, or stackset_admin_role_arn to assume from the management account's credentials."
+  }
+}
+
+variable "stackset_admin_account_id" {
+  description = "With stackset_call_as = DELEGATED_ADMIN: the StackSets delegated administrator account the member-role StackSet is managed from."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.stackset_admin_account_id == null || can(regex("^[0-9]{12}$", coalesce(var.stackset_admin_account_id, "-")))
+    error_message = "stackset_admin_account_id must be a 12-digit account ID, quoted so leading zeros survive."
+  }
+}
+
+variable "stackset_admin_profile" {
+  description = "With DELEGATED_ADMIN: AWS CLI profile of the delegated administrator account; null uses aws_profile (with stackset_admin_role_arn)."
+  type        = string
+  default     = null
+}
+
+variable "stackset_admin_role_arn" {
+  description = "With DELEGATED_ADMIN: role in the delegated administrator account to assume for the StackSet; null uses the profile's own credentials."
+  type        = string
+  default     = null
 }
 
 variable "lambda_architecture" {
-  description = "arm64 or x86_64: how scripts/build-lambdas built the zips."
+  description = "x86_64 (what scripts/build-lambdas builds) or arm64 (scripts/build-lambdas --arm64); plan fails unless it is the build manifest's."
   type        = string
-  default     = "arm64"
+  default     = "x86_64"
+}
+
+variable "lambda_artifacts_dir" {
+  description = "Directory scripts/build-lambdas wrote (zips and manifest.json), relative to this directory."
+  type        = string
+  default     = "../build/lambda"
 }
 
 variable "max_concurrency" {
@@ -107,6 +151,24 @@ variable "create_alarm_sns_topic" {
   description = "Create an SNS topic notified when a run fails."
   type        = bool
   default     = true
+}
+
+variable "alarm_email_addresses" {
+  description = "E-mail addresses told when a run fails, also when Slack is broken (each confirms a subscription e-mail first)."
+  type        = list(string)
+  default     = []
+}
+
+variable "alarm_sns_topic_arns" {
+  description = "Existing SNS topics (e.g. the team's on-call topic) also notified when a run fails."
+  type        = list(string)
+  default     = []
+}
+
+variable "state_machine_log_include_execution_data" {
+  description = "Log state input and output (every account's costs and channel IDs) with the state machine's events; off by default."
+  type        = bool
+  default     = false
 }
 
 variable "kms_key_arn" {

@@ -8,13 +8,25 @@ locals {
 }
 
 resource "aws_sns_topic" "alarms" {
-  count = var.create_alarm_sns_topic ? 1 : 0
+  # E-mail addresses need a topic to subscribe to: giving some creates it.
+  count = var.create_alarm_sns_topic || length(var.alarm_email_addresses) > 0 ? 1 : 0
 
   name              = "${var.name_prefix}-alarms"
   kms_master_key_id = var.kms_key_arn
   tags              = var.tags
 
   #checkov:skip=CKV_AWS_26:CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed SNS key, so encryption needs the customer-managed var.kms_key_arn (used when set). Messages carry only the alarm's name and state.
+}
+
+# The alarm reaches a person even when Slack is what is broken (a failed run's message to the
+# operators' channel then cannot be posted). Each address gets a confirmation e-mail from AWS
+# and receives nothing until someone clicks its link.
+resource "aws_sns_topic_subscription" "alarm_email" {
+  for_each = toset(var.alarm_email_addresses)
+
+  topic_arn = aws_sns_topic.alarms[0].arn
+  protocol  = "email"
+  endpoint  = each.value
 }
 
 resource "aws_cloudwatch_metric_alarm" "executions" {

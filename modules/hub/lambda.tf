@@ -1,3 +1,11 @@
+module "artifacts" {
+  source = "./artifacts"
+
+  artifacts_dir = var.lambda_artifacts_dir
+  architecture  = var.lambda_architecture
+  binaries      = [for function in local.lambda_functions : function.binary]
+}
+
 resource "aws_cloudwatch_log_group" "lambda" {
   for_each = local.lambda_functions
 

@@ -18,8 +18,9 @@ locals {
       description = "orgpulse: posts the summary of a run to the operators' Slack channel."
     }
   }
-  lambda_artifacts_dir = coalesce(var.lambda_artifacts_dir, "${path.root}/../build/lambda")
-  lambda_zip_paths     = { for key, function in local.lambda_functions : key => "${local.lambda_artifacts_dir}/${function.binary}/bootstrap.zip" }
+  # Checked against the build manifest (artifacts/): a zip built for another architecture
+  # never reaches aws_lambda_function.
+  lambda_zip_paths = { for key, function in local.lambda_functions : key => module.artifacts.zip_paths[function.binary] }
 
   # Who may touch what in the bucket is decided per key prefix (see lambda_code_actions). The
   # functions use the same fixed prefixes (lambdas/workflow/src/files.rs, lambdas/pipeline/src/store.rs).
@@ -31,6 +32,9 @@ locals {
   config_objects    = "${aws_s3_bucket.this.arn}/${local.config_prefix}*"
   run_objects       = "${aws_s3_bucket.this.arn}/${local.runs_prefix}*"
   state_objects     = "${aws_s3_bucket.this.arn}/${local.state_prefix}*"
+  # The one state object summarize keeps (lambdas/pipeline/src/store.rs KNOWN_ACCOUNTS_KEY):
+  # exactly it, never state/*, or summarize could overwrite state/config-last-good.json.
+  known_accounts_object = "${aws_s3_bucket.this.arn}/${local.state_prefix}known-accounts.json"
 
   slack_token_secret_arn = var.slack_token_secret_arn != null ? var.slack_token_secret_arn : aws_secretsmanager_secret.slack_token[0].arn
 
@@ -73,8 +77,8 @@ locals {
       "sts:AssumeRole"                = [local.member_role_arn_pattern]
     }
     summarize = {
-      "s3:GetObject"                  = [local.run_objects]
-      "s3:PutObject"                  = [local.run_objects]
+      "s3:GetObject"                  = [local.run_objects, local.known_accounts_object]
+      "s3:PutObject"                  = [local.run_objects, local.known_accounts_object]
       "secretsmanager:GetSecretValue" = [local.slack_token_secret_arn]
       "dynamodb:GetItem"              = [aws_dynamodb_table.deliveries.arn]
       "dynamodb:PutItem"              = [aws_dynamodb_table.deliveries.arn]
@@ -121,5 +125,6 @@ locals {
     retry_interval_seconds   = var.task_retry_interval_seconds
     bucket_name              = local.bucket_name
     runs_prefix              = local.runs_prefix
+    partition                = local.partition
   })
 }

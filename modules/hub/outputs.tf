@@ -79,8 +79,10 @@ output "slack_token_secret_arn" {
 }
 
 output "slack_token_put_command" {
-  description = "Command that puts the Slack bot token into the secret without it entering Terraform state or shell history."
-  value       = "read -rs SLACK_BOT_TOKEN && aws secretsmanager put-secret-value --secret-id '${local.slack_token_secret_arn}' --secret-string \"$SLACK_BOT_TOKEN\" && unset SLACK_BOT_TOKEN"
+  description = "Command that reads the Slack bot token from the terminal (not echoed) and puts it into the secret through standard input: never in Terraform state, shell history or a process's arguments (ps)."
+  # printf is a shell builtin and the AWS CLI reads the value from file:///dev/stdin, so the token
+  # is in no command line.
+  value = "read -rs SLACK_BOT_TOKEN && printf '%s' \"$SLACK_BOT_TOKEN\" | aws secretsmanager put-secret-value --secret-id '${local.slack_token_secret_arn}' --secret-string file:///dev/stdin; unset SLACK_BOT_TOKEN"
 }
 
 output "schedule_arn" {

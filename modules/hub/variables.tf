@@ -56,7 +56,7 @@ variable "member_stack_set_name" {
 }
 
 variable "member_stack_set_call_as" {
-  description = "SELF when the hub runs in the management account, DELEGATED_ADMIN in a StackSets delegated administrator account (as the member-roles module's call_as)."
+  description = "How the plan function reads the member-role StackSet. SELF from the management account, where the hub belongs (Cost Explorer sees every account only there) and where service-managed StackSets live even when a delegated administrator manages them (terraform/ always passes SELF). DELEGATED_ADMIN only for a hub deployed in a StackSets delegated administrator account."
   type        = string
   default     = "SELF"
 
@@ -92,15 +92,19 @@ variable "operators_slack_channel_id" {
 # ---------------------------------------------------------------------------------------------
 
 variable "lambda_artifacts_dir" {
-  description = "Directory holding <binary>/bootstrap.zip for orgpulse-plan, orgpulse-report and orgpulse-summarize (scripts/build-lambdas writes them). Null means \"<root module>/../build/lambda\"."
+  description = "Directory scripts/build-lambdas wrote (its build/lambda): <binary>/bootstrap.zip for orgpulse-plan, orgpulse-report and orgpulse-summarize, and manifest.json. Plan fails with the build command to run when the manifest is missing or names another architecture."
   type        = string
-  default     = null
+
+  validation {
+    condition     = trimspace(var.lambda_artifacts_dir) != ""
+    error_message = "lambda_artifacts_dir must name the directory scripts/build-lambdas wrote (build/lambda in the orgpulse repository, written by scripts/build-lambdas)."
+  }
 }
 
 variable "lambda_architecture" {
-  description = "Instruction set of the functions; must match how the zips were built (scripts/build-lambdas --arm64 or --x86-64)."
+  description = "Instruction set of the functions; must be the one in lambda_artifacts_dir's manifest.json (scripts/build-lambdas builds x86_64, scripts/build-lambdas --arm64 builds arm64)."
   type        = string
-  default     = "arm64"
+  default     = "x86_64"
 
   validation {
     condition     = contains(["arm64", "x86_64"], var.lambda_architecture)
@@ -226,9 +230,9 @@ variable "state_machine_log_level" {
 }
 
 variable "state_machine_log_include_execution_data" {
-  description = "Include state input and output in the logged events, so a failed item shows which account and report it was (account IDs, channel IDs and costs; never the Slack token)."
+  description = "Include state input and output in the logged events (account IDs, channel IDs and costs of every account, kept for cloudwatch_log_group_retention_in_days; never the Slack token). Off by default: the execution history in the Step Functions console shows them for 90 days; turn on to keep them in the logs while investigating."
   type        = bool
-  default     = true
+  default     = false
 }
 
 variable "schedule_expression" {
@@ -406,6 +410,17 @@ variable "alarm_actions" {
   description = "Further ARNs (SNS topics, ...) notified when an execution fails or times out."
   type        = list(string)
   default     = []
+}
+
+variable "alarm_email_addresses" {
+  description = "E-mail addresses subscribed to the alarm topic (created when any is given), so a failed run reaches a person even when Slack is broken. AWS e-mails each a confirmation link; nothing arrives until it is clicked."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for address in var.alarm_email_addresses : can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", address))])
+    error_message = "alarm_email_addresses must be e-mail addresses such as cloud-team@example.com."
+  }
 }
 
 # ---------------------------------------------------------------------------------------------

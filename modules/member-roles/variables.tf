@@ -21,7 +21,7 @@ variable "role_name_prefix" {
 }
 
 variable "hub_account_id" {
-  description = "Account ID of the orgpulse hub (the management account, or the delegated administrator running the hub module)."
+  description = "Account ID of the orgpulse hub: the management account, whose report function role the member role trusts (also when a delegated administrator manages the StackSet)."
   type        = string
 
   validation {

@@ -365,6 +365,7 @@ class LocalSystem:
             # moto's engine runs STANDARD child executions only; the module defaults to EXPRESS.
             "map_child_execution_type": "STANDARD",
             "retry_interval_seconds": 1,
+            "partition": "aws",
         }
 
     def upload_config(self, config: list[dict] | str) -> None:

@@ -76,6 +76,7 @@ class Token:
     text: str
     line: int
     kind: str  # "ident", "punct", "literal"
+    value: str | None = None  # a plain string literal's content (escapes kept as written)
 
 
 _TOKEN = re.compile(
@@ -119,7 +120,10 @@ def tokenize(source: str) -> list[Token]:
             end = len(source) if close_at < 0 else close_at + len(closing)
             tokens.append(Token('""', line, "literal"))
         elif kind in ("string", "char", "number"):
-            tokens.append(Token('""' if kind == "string" else match.group(0), line, "literal"))
+            if kind == "string":
+                tokens.append(Token('""', line, "literal", match.group(0).removeprefix("b")[1:-1]))
+            else:
+                tokens.append(Token(match.group(0), line, "literal"))
         elif kind == "ident":
             tokens.append(Token(match.group(0).removeprefix("r#"), line, "ident"))
         elif kind in ("punct", "lifetime"):
@@ -386,6 +390,9 @@ class Derivation:
     member_actions: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     errors: list[str] = field(default_factory=list)
     reachable_functions: int = 0
+    # S3 object keys the reachable code names (a literal, or a `const NAME: &str`), as IAM
+    # resource patterns: `format!` placeholders become `*` ("runs/{}/items.json" -> "runs/*/items.json").
+    s3_keys: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
 
 
 def _chain_at(tokens: list[Token], send: int) -> tuple[str | None, list[str]]:
@@ -601,6 +608,48 @@ def _find_workspace_root(start: Path) -> Path:
     raise FileNotFoundError(f"no workspace Cargo.toml above {start}")
 
 
+# Top-level prefixes of the hub bucket's keys (modules/hub/locals.tf: config/, runs/, state/).
+S3_KEY_PREFIXES = ("config/", "runs/", "state/")
+_PLACEHOLDER = re.compile(r"\{[^{}]*\}")
+
+
+def _str_constants(program: "Program") -> dict[str, str]:
+    """`const NAME: &str = "..."` (or `= path::OTHER;`) of every crate, by name."""
+    literal: dict[str, str] = {}
+    alias: dict[str, str] = {}
+    for source in {id(fn.tokens): fn.tokens for fn in program.fns}.values():
+        for index, token in enumerate(source[:-6]):
+            if token.text != "const" or source[index + 1].kind != "ident":
+                continue
+            texts = [t.text for t in source[index + 2:index + 6]]
+            if texts != [":", "&", "str", "="]:
+                continue
+            value_at = index + 6
+            if source[value_at].value is not None:
+                literal[source[index + 1].text] = source[value_at].value
+            else:
+                end = value_at
+                while end < len(source) and source[end].text != ";":
+                    end += 1
+                if end > value_at and source[end - 1].kind == "ident":
+                    alias[source[index + 1].text] = source[end - 1].text
+    for name, target in alias.items():
+        if target in literal:
+            literal.setdefault(name, literal[target])
+    return literal
+
+
+def _s3_keys_in(fn: "FnDef", where_prefix: str, constants: dict[str, str], derivation: Derivation) -> None:
+    tokens = fn.tokens
+    start, end = fn.body
+    for index in range(start, end):
+        token = tokens[index]
+        value = token.value if token.value is not None else constants.get(token.text) if token.kind == "ident" else None
+        if value and value.startswith(S3_KEY_PREFIXES):
+            pattern = _PLACEHOLDER.sub("*", value)
+            derivation.s3_keys[pattern].append(f"{where_prefix}:{token.line} (fn {fn.name})")
+
+
 def derive(crate_dir: Path) -> Derivation:
     """The IAM actions the binary crate at `crate_dir` can call (hub side and member side)."""
     crate_dir = crate_dir.resolve()
@@ -614,8 +663,10 @@ def derive(crate_dir: Path) -> Derivation:
     derivation.reachable_functions = len(reachable)
     if not reachable:
         derivation.errors.append(f"{crate_dir}/src/main.rs has no `fn main`")
+    constants = _str_constants(program)
     for fn in sorted(reachable, key=lambda f: (str(f.file), f.body[0])):
         _calls_in(fn, str(fn.file.relative_to(workspace_root)), derivation)
+        _s3_keys_in(fn, str(fn.file.relative_to(workspace_root)), constants, derivation)
     return derivation
 
 

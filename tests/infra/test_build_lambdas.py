@@ -1,5 +1,7 @@
 """scripts/build-lambdas against a throwaway workspace and a stand-in cargo-lambda (no real build)."""
 
+import hashlib
+import json
 import os
 import shutil
 import stat
@@ -60,6 +62,13 @@ def test_builds_every_function_zip_where_the_module_reads_them(tmp_path):
         assert f"--bin {binary}" in calls
         assert (workspace / "build" / "lambda" / binary / "bootstrap.zip").is_file()
     assert 'lambda_architecture = "x86_64"' in result.stdout
+    # The manifest the hub module checks (modules/hub/artifacts): architecture, names, sha256.
+    manifest = json.loads((workspace / "build" / "lambda" / "manifest.json").read_text())
+    assert manifest["architecture"] == "x86_64"
+    assert [entry["name"] for entry in manifest["binaries"]] == list(BINARIES)
+    for entry in manifest["binaries"]:
+        zip_bytes = (workspace / "build" / "lambda" / entry["zip"]).read_bytes()
+        assert entry["sha256"] == hashlib.sha256(zip_bytes).hexdigest()
 
 
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
@@ -69,6 +78,7 @@ def test_arm64_is_selectable(tmp_path):
     assert result.returncode == 0, result.stderr
     assert " --arm64 " in (workspace / "tools" / "calls.txt").read_text()
     assert (tmp_path / "out" / "orgpulse-report" / "bootstrap.zip").is_file()
+    assert json.loads((tmp_path / "out" / "manifest.json").read_text())["architecture"] == "arm64"
 
 
 @pytest.mark.skipif(shutil.which("cargo") is None, reason="cargo is not installed")
@@ -78,6 +88,7 @@ def test_fails_naming_the_missing_function_crates(tmp_path):
     assert result.returncode != 0
     assert "no binary target named orgpulse-report orgpulse-summarize" in result.stderr
     assert not (workspace / "tools" / "calls.txt").exists()
+    assert not (workspace / "build" / "lambda" / "manifest.json").exists()
 
 
 def test_rejects_unknown_arguments(tmp_path):

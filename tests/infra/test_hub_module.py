@@ -97,7 +97,7 @@ def test_functions_are_named_and_packaged_as_the_workspace_builds_them():
     lambda_tf = (HUB / "lambda.tf").read_text(encoding="utf-8")
     assert 'function_name    = "${var.name_prefix}-${each.key}"' in lambda_tf
     assert 'runtime          = "provided.al2023"' in lambda_tf
-    assert "${local.lambda_artifacts_dir}/${function.binary}/bootstrap.zip" in (HUB / "locals.tf").read_text(encoding="utf-8")
+    assert "${var.artifacts_dir}/${binary}/bootstrap.zip" in (HUB / "artifacts" / "main.tf").read_text(encoding="utf-8")
 
 
 def _template_arguments() -> dict[str, str]:

@@ -5,10 +5,12 @@ depends on; the grants from local.lambda_code_actions in modules/hub/locals.tf (
 into one statement per action) and from the member role's policy in stacksets/member-role.yaml.
 """
 
+import re
+
 import pytest
 
 import iam_from_code
-from hub_policy import FUNCTIONS, lambda_code_actions, member_role_granted_actions
+from hub_policy import FUNCTIONS, hub_locals, lambda_code_actions, member_role_granted_actions
 from terraform_files import REPO
 
 LAMBDAS = REPO / "lambdas"
@@ -61,3 +63,65 @@ def test_only_the_report_function_uses_the_member_role(derived):
     assert lambda_code_actions()["report"] >= {"sts:AssumeRole"}
     for function in ("plan", "summarize"):
         assert not derived[function].member_actions, f"{function} calls member-account clients but cannot assume the member role"
+
+
+# ---------------------------------------------------------------------------------------------
+# S3 resources: the keys each function's code names against the objects its policy grants.
+# moto does not enforce IAM, so a key outside the grant only fails in AWS (AccessDenied).
+# ---------------------------------------------------------------------------------------------
+
+S3_OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")
+
+
+def _bucket_pattern(resource: str, locals_: dict) -> str:
+    """A granted resource ("${local.run_objects}") as a key pattern ("runs/*")."""
+    match = re.fullmatch(r"\$\{local\.(\w+)\}", resource)
+    text = locals_[match.group(1)] if match else resource
+    text = re.sub(r"\$\{local\.(\w+_prefix)\}", lambda m: locals_[m.group(1)], text)
+    prefix = "${aws_s3_bucket.this.arn}/"
+    assert text.startswith(prefix), f"{resource}: not an object of the hub's bucket ({text})"
+    return text.removeprefix(prefix)
+
+
+def _granted_s3_patterns(function: str) -> set[str]:
+    locals_ = hub_locals()
+    granted = locals_["lambda_code_actions"][function]
+    return {_bucket_pattern(resource, locals_) for action in S3_OBJECT_ACTIONS for resource in granted.get(action, [])}
+
+
+def _covers(pattern: str, key: str) -> bool:
+    # IAM's * matches any characters, / included.
+    return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), key) is not None
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_s3_key_the_code_names_is_granted(derived, function):
+    granted = _granted_s3_patterns(function)
+    missing = {
+        key: places[0] for key, places in derived[function].s3_keys.items()
+        if not any(_covers(pattern, key.replace("*", "x")) for pattern in granted)
+    }
+    assert not missing, (
+        f"{function} reads or writes S3 keys its policy does not grant (AccessDenied in AWS): {missing}; "
+        f"granted {sorted(granted)}: fix modules/hub/locals.tf lambda_code_actions"
+    )
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_no_s3_grant_reaches_another_functions_fixed_object(derived, function):
+    # Fixed keys (state/config-last-good.json, ...) named anywhere in the code: a function whose
+    # code never names one must not be granted it, e.g. summarize writing the configuration's
+    # last good rows through a state/* grant.
+    fixed = {key for derivation in derived.values() for key in derivation.s3_keys if "*" not in key}
+    own = set(derived[function].s3_keys)
+    for pattern in _granted_s3_patterns(function):
+        reached = {key for key in fixed - own if _covers(pattern, key)}
+        assert not reached, f"{function}: the grant on {pattern} also covers {sorted(reached)}, which its code never uses: grant the exact objects"
+
+
+def test_s3_keys_are_derived_from_the_code(derived):
+    # The derivation itself: constants (KNOWN_ACCOUNTS_KEY) and format! placeholders.
+    assert "state/known-accounts.json" in derived["summarize"].s3_keys
+    assert "runs/*/summary.json" in derived["summarize"].s3_keys
+    assert "state/config-last-good.json" in derived["plan"].s3_keys
+    assert "state/config-last-good.json" not in derived["summarize"].s3_keys

@@ -92,6 +92,7 @@ HUB_VALID = {
     "organization_id": '"o-abcd123456"',
     "member_role_name": '"orgpulse-member-readonly"',
     "operators_slack_channel_id": '"C0123456789"',
+    "lambda_artifacts_dir": '"../build/lambda"',
 }
 
 

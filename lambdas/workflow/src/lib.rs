@@ -18,6 +18,7 @@ pub mod local;
 pub mod messages;
 pub mod plan;
 pub mod report;
+pub mod run_failure;
 pub mod stack_set;
 pub mod summarize;
 pub mod summary_message;

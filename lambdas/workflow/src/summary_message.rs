@@ -316,8 +316,11 @@ pub fn render_summary(
     blocks.push(
         SlackContextBlock::new(vec![SlackBlockPlainText::new(truncate(
             &format!(
-                "Run {} · organization {} · configuration {}",
-                plan.run_id, plan.organization_id, plan.config_source
+                "Run {} · organization {} · configuration {}{}",
+                plan.run_id,
+                plan.organization_id,
+                plan.config_source,
+                management_account_note(summary)
             ),
             1_000,
         ))
@@ -341,6 +344,21 @@ pub fn render_summary(
     SlackApiChatPostMessageRequest::new(SlackChannelId(channel.0.clone()), content)
         .with_unfurl_links(false)
         .with_unfurl_media(false)
+}
+
+/// What happens to the management account's budgets, said where it is reported: service-managed
+/// StackSets never deploy the member role there, and the hub does not read its budgets with its
+/// own credentials, so its report has no AWS Budgets section (and it is not "missing" the role).
+fn management_account_note(summary: &RunSummary) -> String {
+    let management = &summary.plan.management_account_id;
+    if summary.results.iter().any(|r| &r.account_id == management) {
+        format!(
+            " · management account {management}: reported without AWS Budgets (StackSets never \
+             deploy the member role there)"
+        )
+    } else {
+        String::new()
+    }
 }
 
 fn section(text: &str) -> SlackSectionBlock {
@@ -442,6 +460,33 @@ mod tests {
         assert!(
             text.contains("Member role missing (2) — check the StackSet instances"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn the_summary_says_the_management_account_gets_no_budgets() {
+        let plan = plan_record();
+        let management = plan.management_account_id.to_string();
+        let footer = |results: Vec<ItemResult>| {
+            let summary = RunSummary::new(plan.clone(), results, None);
+            serde_json::to_string(&render_summary(
+                &summary,
+                &ChannelId("G0PERATORS".into()),
+                "k",
+            ))
+            .unwrap()
+        };
+        let with = footer(vec![result(&management, MemberRole::NotChecked)]);
+        assert!(
+            with.contains(&format!(
+                "management account {management}: reported without AWS Budgets"
+            )),
+            "{with}"
+        );
+        let without = footer(vec![result("000000000003", MemberRole::Available)]);
+        assert!(
+            !without.contains("reported without AWS Budgets"),
+            "{without}"
         );
     }
 }
