@@ -71,6 +71,7 @@ fn table() -> impl Strategy<Value = Table> {
                     })
                     .collect(),
                 problems: Vec::new(),
+                layout: Default::default(),
             },
         )
     })
