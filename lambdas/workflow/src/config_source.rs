@@ -438,6 +438,7 @@ impl LoadedConfig {
                 rows_read: rows.len(),
                 config: Config { rows },
                 problems: Vec::new(),
+                note_rows: Vec::new(),
             },
             source,
             notes,
