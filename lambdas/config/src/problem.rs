@@ -306,7 +306,12 @@ impl fmt::Display for Problem {
             (None, Some(_)) => " ",
             (None, None) => ": ",
         };
-        write!(f, "{}{separator}{}", one_line(&self.place()), self.details())
+        write!(
+            f,
+            "{}{separator}{}",
+            one_line(&self.place()),
+            self.details()
+        )
     }
 }
 

@@ -649,8 +649,7 @@ fn read_csv(text: &str, first_row: usize, first_column: usize) -> Table {
         .iter()
         .take_while(|(number, _)| *number <= first_row + MAX_HEADER_ROW)
         .position(|(_, r)| r.iter().any(|c| Column::from_header(c).is_some()));
-    let Some(header_index) =
-        named_header.or_else(|| records.iter().position(|r| non_empty(&r)))
+    let Some(header_index) = named_header.or_else(|| records.iter().position(|r| non_empty(&r)))
     else {
         return Table::empty(Format::Csv, Vec::new());
     };

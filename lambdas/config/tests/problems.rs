@@ -138,10 +138,7 @@ fn unknown_columns_suggest_the_closest_name() {
     let problem = only_problem(&loaded);
     // Reported at its header cell.
     assert_eq!(problem.row, 1);
-    assert_eq!(
-        problem.location.as_ref().unwrap().a1.as_deref(),
-        Some("B1")
-    );
+    assert_eq!(problem.location.as_ref().unwrap().a1.as_deref(), Some("B1"));
     assert!(
         problem.fix.contains("did you mean ChannelIds?"),
         "{problem}"
@@ -157,10 +154,16 @@ fn unknown_columns_suggest_the_closest_name() {
     assert_eq!(problem.row, 1);
     let location = problem.location.as_ref().unwrap();
     assert_eq!(
-        (location.element, location.field.as_deref(), location.a1.as_deref()),
+        (
+            location.element,
+            location.field.as_deref(),
+            location.a1.as_deref()
+        ),
         (Some(1), Some("Curency"), None)
     );
-    assert!(problem.to_string().starts_with("element 1, Curency = \"JPY\""));
+    assert!(problem
+        .to_string()
+        .starts_with("element 1, Curency = \"JPY\""));
     assert!(problem.fix.contains("did you mean Currency?"));
 }
 

@@ -11,7 +11,10 @@ fn assert_problems_are_lines(loaded: &orgpulse_config::Loaded) {
         let line = problem.to_string();
         // Every problem is located, and its line starts with the place: the file, or the row
         // (element) it names.
-        let location = problem.location.as_ref().expect("validate locates every problem");
+        let location = problem
+            .location
+            .as_ref()
+            .expect("validate locates every problem");
         assert!(line.starts_with(&location.text), "{line}");
         if problem.row == 0 {
             assert_eq!(location.text, "the file", "{line}");
