@@ -15,8 +15,9 @@ pub struct Problem {
     /// The column (CSV) or field (JSON), when the problem is about one.
     pub field: Option<String>,
     /// The spreadsheet column (0-based) when it is not the one `field` names (a second column
-    /// with the same header, a value under no header).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// with the same header, a value under no header). Only [`crate::validate`] reads it: it
+    /// becomes the location's column letter.
+    #[serde(skip)]
     pub column: Option<usize>,
     /// The offending value as typed (shortened when very long).
     pub value: Option<String>,
@@ -156,6 +157,20 @@ impl Location {
             }
         }
         location
+    }
+}
+
+impl Location {
+    /// The row (or element) alone, as messages name it: `'Tab' row 7`, `row 7`, `element 3`,
+    /// `the file`.
+    pub fn row_text(&self) -> String {
+        match (&self.tab, self.row, self.element) {
+            (Some(tab), Some(row), _) => format!("{} row {row}", quoted_title(tab)),
+            (None, Some(row), _) => format!("row {row}"),
+            (_, None, Some(element)) => format!("element {element}"),
+            (Some(tab), None, None) => quoted_title(tab),
+            (None, None, None) => "the file".to_owned(),
+        }
     }
 }
 
