@@ -154,7 +154,7 @@ pub fn validate(table: &Table) -> Loaded {
     );
     problems.sort_by_key(|p| p.row);
     for problem in &mut problems {
-        problem.location = Some(table.locate(problem));
+        problem.location = Some(Box::new(table.locate(problem)));
     }
     Loaded {
         config: Config { rows },

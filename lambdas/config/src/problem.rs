@@ -29,7 +29,7 @@ pub struct Problem {
     /// Where the source shows the problem: the cell, row or element, as structured fields and
     /// as the text messages start with. Set by [`crate::validate`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub location: Option<Location>,
+    pub location: Option<Box<Location>>,
 }
 
 /// Where a problem is, the way the source shows it.

@@ -166,7 +166,7 @@ impl Table {
     pub fn read(bytes: &[u8], format: Format) -> Table {
         let text = match decode(bytes) {
             Ok(text) => text,
-            Err(problem) => return Table::empty(format, vec![problem]),
+            Err(problem) => return Table::empty(format, vec![*problem]),
         };
         match format {
             Format::Json => read_json(text),
@@ -185,7 +185,7 @@ impl Table {
     ) -> Table {
         let mut table = match decode(bytes) {
             Ok(text) => read_csv(text, first_row, first_column),
-            Err(problem) => Table::empty(Format::Csv, vec![problem]),
+            Err(problem) => Table::empty(Format::Csv, vec![*problem]),
         };
         table.layout.sheet = Some(sheet);
         table
@@ -228,9 +228,10 @@ impl Table {
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<&str, Problem> {
+/// The text of a file, or why it cannot be read (boxed: it is the rare path).
+fn decode(bytes: &[u8]) -> Result<&str, Box<Problem>> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             0,
             None,
             None,
@@ -241,17 +242,17 @@ fn decode(bytes: &[u8]) -> Result<&str, Problem> {
             ),
             "a configuration has one row per account or OU and is a few KiB: check that this is the right file",
             Consequence::NothingLoaded,
-        ));
+        )));
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             0,
             None,
             None,
             "the file is UTF-16 text (Excel's \"Unicode text\")",
             "save it as \"CSV UTF-8\" in Excel, or download it from Google Sheets as CSV",
             Consequence::NothingLoaded,
-        ));
+        )));
     }
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
@@ -259,14 +260,14 @@ fn decode(bytes: &[u8]) -> Result<&str, Problem> {
             .iter()
             .filter(|b| **b == b'\n')
             .count();
-        Problem::new(
+        Box::new(Problem::new(
             0,
             None,
             None,
             format!("the file is not UTF-8 text (first bad byte on line {line})"),
             "Excel on Japanese Windows saves \"CSV\" as Shift_JIS: choose \"CSV UTF-8\" instead, or download the sheet from Google Sheets as CSV",
             Consequence::NothingLoaded,
-        )
+        ))
     })
 }
 
@@ -967,7 +968,7 @@ mod tests {
             .iter()
             .map(|p| {
                 let mut p = p.clone();
-                p.location = Some(table.locate(&p));
+                p.location = Some(Box::new(table.locate(&p)));
                 p.to_string()
             })
             .collect();

@@ -502,7 +502,7 @@ impl LoadedConfig {
                     // The row as the source shows it: `'Tab' row 7` in a Google Sheet.
                     let place = problems
                         .iter()
-                        .find_map(|p| p.location.as_ref())
+                        .find_map(|p| p.location.as_deref())
                         .map_or_else(|| format!("row {row}"), Location::row_text);
                     format!(
                         "Configuration {place} ({}) is invalid, so {target} kept its last \

@@ -354,7 +354,7 @@ fn linked_problem_lines(problems: &[orgpulse_config::Problem]) -> HashMap<String
     problems
         .iter()
         .filter_map(|problem| {
-            let location = problem.location.as_ref()?;
+            let location = problem.location.as_deref()?;
             let url = location.url.as_deref()?;
             let line = problem.to_string();
             let rest = line.strip_prefix(&location.text)?;
