@@ -89,11 +89,79 @@ def test_validate_reports_the_sheets_problems_like_a_files(cli, key_file, google
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert report["file"] == f"Google Sheet {SHEET_ID} (Accounts)"
-    assert report["skipped_rows"] == [3]
+    assert report["skipped_rows"] == [4]  # sheet row 4: the header is row 1
     fields = {p["field"] for p in report["problems"]}
     assert {"AccountId", "ChannelIds", "Currency"} <= fields
     [account_problem] = [p for p in report["problems"] if p["field"] == "AccountId"]
     assert "012345678901" in account_problem["fix"]
+
+
+TAB = "アカウント設定"
+
+
+def cell_link(range_: str, gid: int) -> str:
+    return f"https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid={gid}&range={range_}"
+
+
+def validate_tab(cli, key_file, google, rows, merges=()):
+    """`config validate --sheet --range <tab>` of a second tab (its sheetId is not 0, so the
+    links must carry the tab's own): the JSON report, and the text lines."""
+    google.put_spreadsheet(SHEET_ID, [{"title": "Accounts", "rows": ROWS},
+                                      {"title": TAB, "rows": rows, "merges": list(merges)}], shared_with=[EMAIL])
+    [sheet_id] = [s.sheet_id for s in google.spreadsheets[SHEET_ID].sheets if s.title == TAB]
+    env = {"GOOGLE_APPLICATION_CREDENTIALS": str(key_file)}
+    as_json = cli("config", "validate", "--sheet", SHEET_ID, "--range", TAB, "--format", "json", extra_env=env)
+    assert as_json.returncode == 1, as_json.stderr
+    as_text = cli("config", "validate", "--sheet", SHEET_ID, "--range", TAB, extra_env=env)
+    assert as_text.returncode == 1, as_text.stderr
+    return json.loads(as_json.stdout), as_text, sheet_id
+
+
+def test_problems_name_the_cell_with_the_header_on_row_1_an_empty_row_and_a_vertical_merge(cli, key_file, google):
+    rows = [
+        HEADER,                                                                 # row 1
+        [12345678901, "zero dropped", "C0000000001", "JPY", ""],                # A2
+        ["012345678901", "merged channel", "#general", "JPY", ""],              # C3, merged C3:C4
+        ["111111111111", "under the merge", "", "JPY", ""],                     # C4 shows #general
+        [],                                                                     # row 5, empty
+        ["222222222222", "after the empty row", "C0000000002", "YEN", ""],      # D6
+    ]
+    report, text, sheet_id = validate_tab(cli, key_file, google, rows, merges=["C3:C4"])
+    assert sheet_id != 0
+    located = [(p["location"]["a1"], p["location"]["tab"], p["location"]["row"], p["location"]["column"],
+                p["location"]["url"]) for p in report["problems"]]
+    assert located == [
+        (f"'{TAB}'!A2", TAB, 2, "A", cell_link("A2", sheet_id)),
+        (f"'{TAB}'!C3", TAB, 3, "C", cell_link("C3", sheet_id)),
+        (f"'{TAB}'!C4", TAB, 4, "C", cell_link("C4", sheet_id)),
+        (f"'{TAB}'!D6", TAB, 6, "D", cell_link("D6", sheet_id)),
+    ], report["problems"]
+    assert all(p["location"]["sheet"] == SHEET_ID for p in report["problems"])
+    assert report["skipped_rows"] == [2, 3, 4, 6] and report["note_rows"] == []
+    lines = text.stdout.splitlines()
+    assert lines[0].startswith(f"'{TAB}'!A2, AccountId = \"12345678901\": has 11 digits"), lines
+    assert lines[2].startswith(f"'{TAB}'!C4, ChannelIds = \"#general\": is the channel's name"), lines
+    assert lines[3].startswith(f"'{TAB}'!D6, Currency = \"YEN\""), lines
+
+
+def test_problems_name_the_cell_with_the_header_on_row_3_under_a_title(cli, key_file, google):
+    rows = [
+        ["アカウント設定 (各チームが自分の行を編集)"],                          # row 1: a title
+        [],                                                                     # row 2
+        HEADER,                                                                 # row 3: the header
+        ["012345678901", "ok", "C0000000001", "JPY", ""],                       # row 4
+        ["111111111111", "channel name", "#payments", "JPY", ""],               # C5
+        ["ou-nope", "", "C0000000002", "", ""],                                 # A6
+    ]
+    report, text, sheet_id = validate_tab(cli, key_file, google, rows)
+    assert report["note_rows"] == [1]
+    assert [(p["location"]["a1"], p["location"]["url"]) for p in report["problems"]] == [
+        (f"'{TAB}'!C5", cell_link("C5", sheet_id)),
+        (f"'{TAB}'!A6", cell_link("A6", sheet_id)),
+    ], report["problems"]
+    assert report["rows_used"] == 1 and report["skipped_rows"] == [5, 6]
+    assert text.stdout.startswith(f"'{TAB}'!C5, ChannelIds = \"#payments\""), text.stdout
+    assert "row 1 above the header skipped as notes" in text.stderr, text.stderr
 
 
 def test_pull_writes_the_rows_as_typed(cli, key_file, tmp_path):

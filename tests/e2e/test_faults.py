@@ -75,9 +75,10 @@ def test_bad_rows_missing_channel_throttling_and_rate_limits(system):
 
     text = message_text(summary)
     assert "Configuration problems (4)" in text, text
-    for row, field in ((4, "AccountId"), (5, "ChannelIds"), (6, "Currency"), (7, "AccountId")):
-        assert f"row {row}, {field}" in text, (row, text)
-    assert "already has a row (row 2)" in text, text
+    # A JSON configuration: problems are located at the element of its array and the field.
+    for element, field in ((4, "AccountId"), (5, "ChannelIds"), (6, "Currency"), (7, "AccountId")):
+        assert f"element {element}, {field}" in text, (element, text)
+    assert "already has a row (element 2)" in text, text
     assert "Failed (1)" in text, text
     assert f"epsilon ({ids['epsilon']}) — daily report to {GONE_CHANNEL}" in text, text
     assert "channel_not_found" in text, text

@@ -5,8 +5,9 @@ Four daily runs, one sheet:
 1. the sheet as the teams typed it (an account ID typed as a number, a ChannelIds cell merged
    over two rows) reports every account;
 2. a row edited in the sheet changes the next run's messages;
-3. a row broken in the sheet keeps its last good version, and the summary says which row, what
-   is wrong and whom to tell;
+3. rows broken in the sheet keep their last good version, and the summary says which row, what
+   is wrong and whom to tell, each problem at its cell ('Accounts'!F3; a merged cell's value on
+   each row it covers, E3 and E4), linked to that cell;
 4. the sheet unreachable (Google drops every connection): the run uses the last good
    configuration and the summary says so and why;
 5. the service account key expired: the same, and the summary says to rotate the key;
@@ -61,15 +62,22 @@ def as_typed(account_id: str):
     return account_id if account_id.startswith("0") else int(account_id)
 
 
-def sheet_rows(org, *, search_currency="USD", payments_currency="JPY"):
+def sheet_rows(org, *, search_currency="USD", payments_currency="JPY", payments_channel=PAYMENTS_CHANNEL):
     return [
-        HEADER,
-        ["", "", "TRUE", "Central cloud team", CENTRAL_CHANNEL, "USD", "DAILY"],
-        [org.id("pay-prd"), "", "", "Payments production", PAYMENTS_CHANNEL, payments_currency, "DAILY"],
+        HEADER,                                                                                  # row 1
+        ["", "", "TRUE", "Central cloud team", CENTRAL_CHANNEL, "USD", "DAILY"],                 # row 2
+        [org.id("pay-prd"), "", "", "Payments production", payments_channel, payments_currency, "DAILY"],
         # ChannelIds is merged with the cell above (E3:E4): the value is only in E3.
-        [as_typed(org.id("pay-stg")), "", "", "Payments staging", "", "JPY", "DAILY"],
+        [as_typed(org.id("pay-stg")), "", "", "Payments staging", "", "JPY", "DAILY"],        # row 4
+        [],                                                                                      # row 5, empty
         [org.id("search-prd"), "", "", "Search production", SEARCH_CHANNEL, search_currency, "DAILY"],
     ]
+
+
+def cell_link(cell: str) -> str:
+    """A problem's place in the summary: a link to the cell (the first tab's sheetId is 0), in
+    Slack's mrkdwn (`&` escaped)."""
+    return f"<https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=0&amp;range={cell}|'Accounts'!{cell}>"
 
 
 def reports_of(system, day: date) -> dict[str, dict]:
@@ -129,21 +137,28 @@ def test_sheet_edits_breakage_and_outage(system, google):
     search_report = message_text(reports_of(system, second_day)[org.id("search-prd")])
     assert "€" in search_report, search_report
 
-    # 3. Payments production's row broken: it keeps its last good version (JPY, its channel)
-    #    and the summary says which row, what is wrong and whom to tell.
-    google.set_rows(SHEET_ID, sheet_rows(org, search_currency="EUR", payments_currency="JPN"))
+    # 3. Payments production's row broken (its currency, and a channel name in the merged
+    #    ChannelIds cell, which breaks Payments staging's row too): both keep their last good
+    #    version (JPY, their channel) and the summary says which cell, what is wrong and whom to
+    #    tell, each place a link that opens the sheet at that cell.
+    google.set_rows(SHEET_ID, sheet_rows(org, search_currency="EUR", payments_currency="JPN",
+                                         payments_channel="#payments"))
     third_day = FIRST_DAY + timedelta(days=2)
     third = run_day(system, third_day, "sheet-3")
-    assert third["sent"] == 4 and third["failed"] == 0 and third["config_problems"] == 1, third
+    assert third["sent"] == 4 and third["failed"] == 0 and third["config_problems"] == 3, third
     third_reports = reports_of(system, third_day)
     assert third_reports[org.id("pay-prd")]["channel"] == PAYMENTS_CHANNEL
+    assert third_reports[org.id("pay-stg")]["channel"] == PAYMENTS_CHANNEL
     assert "¥" in message_text(third_reports[org.id("pay-prd")])
     summary = message_text(system.summaries()[-1])
     for expected in (
-        f'Configuration row 2 (account {org.id("pay-prd")} "Payments production" (pay-prd in Payments',
+        f'{cell_link("E3")}, ChannelIds = "#payments": is the channel\'s name',
+        f'{cell_link("F3")}, Currency = "JPN"',
+        f'{cell_link("E4")}, ChannelIds = "#payments"',
+        f'Configuration \'Accounts\' row 3 (account {org.id("pay-prd")} "Payments production" (pay-prd in Payments',
         "kept its last good row",
-        'Tell the owners of "Payments production" (OU Payments) to fix row 2 of Google Sheet',
-        'Currency = "JPN"',
+        'Tell the owners of "Payments production" (OU Payments) to fix \'Accounts\' row 3 of Google Sheet',
+        f'Configuration \'Accounts\' row 4 (account {org.id("pay-stg")} "Payments staging"',
     ):
         assert expected in summary, f"{expected}\n---\n{summary}"
 

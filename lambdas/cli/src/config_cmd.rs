@@ -33,7 +33,9 @@ pub struct ValidateArgs {
     pub file: Option<String>,
     #[command(flatten)]
     pub sheet: crate::sheet_cmd::SheetArgs,
-    /// `text`: one line per problem, starting with `row N`; `json`: a report for machines.
+    /// `text`: one line per problem, starting with where it is (`'Tab'!C7` in a Google Sheet,
+    /// `row 7, column C` in a CSV file, `element 7` in JSON); `json`: a report for machines,
+    /// each problem's location as fields (sheet, tab, row, column letter, A1, link).
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
 }
@@ -139,13 +141,28 @@ fn summary(name: &str, format: Format, loaded: &Loaded) -> String {
         n => count(n, "problem"),
     };
     format!(
-        "{} ({format}): {} read, {} used ({}, {}, {default}); {verdict}",
+        "{} ({format}): {} read, {} used ({}, {}, {default}); {verdict}{}",
         display_name(name),
         count(loaded.rows_read, "row"),
         loaded.config.rows.len(),
         count(accounts, "account"),
         count(org_units, "OU"),
+        notes(&loaded.note_rows),
     )
+}
+
+/// `; row 1 above the header skipped as notes`: a title or notes above the header are not
+/// problems, but people should see which rows were not read.
+fn notes(rows: &[usize]) -> String {
+    let list: Vec<String> = rows.iter().map(ToString::to_string).collect();
+    match list.len() {
+        0 => String::new(),
+        1 => format!("; row {} above the header skipped as notes", list[0]),
+        _ => format!(
+            "; rows {} above the header skipped as notes",
+            list.join(", ")
+        ),
+    }
 }
 
 fn count(n: usize, noun: &str) -> String {
@@ -163,7 +180,10 @@ struct JsonReport<'a> {
     valid: bool,
     rows_read: usize,
     rows_used: usize,
+    /// Rows (or JSON elements) left out because of their problems, as the source numbers them.
     skipped_rows: Vec<usize>,
+    /// Non-empty rows above the header, read as notes (a title), not as configuration.
+    note_rows: &'a [usize],
     problems: &'a [Problem],
 }
 
@@ -203,6 +223,7 @@ fn run_validate(args: &ValidateArgs) -> Status {
                 rows_read: loaded.rows_read,
                 rows_used: loaded.config.rows.len(),
                 skipped_rows: loaded.skipped_rows(),
+                note_rows: &loaded.note_rows,
                 problems: &loaded.problems,
             };
             let mut json = serde_json::to_string_pretty(&report)

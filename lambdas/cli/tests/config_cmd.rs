@@ -60,7 +60,8 @@ fn validate_prints_one_line_per_problem_and_exits_1() {
             .and_then(|n| n.parse::<usize>().ok());
         assert!(number.is_some(), "{line}");
     }
-    assert!(lines[1].starts_with("row 3, AccountId = \"12345678901\""));
+    // The header is row 1, as the spreadsheet shows it: the ID is in cell A4.
+    assert!(lines[1].starts_with("row 4, column A, AccountId = \"12345678901\""));
     // The good rows still load: the summary counts them.
     assert!(text(&output.stderr).contains("4 used (3 accounts, 0 OUs, a Default row); 15 problems"));
 }
@@ -73,7 +74,7 @@ fn validate_reads_stdin() {
         .assert()
         .code(1)
         .stdout(
-            "row 1, ChannelIds = \"#general\": is the channel's name; Slack needs its ID, which \
+            "row 2, column B, ChannelIds = \"#general\": is the channel's name; Slack needs its ID, which \
              stays the same when #general is renamed. Fix: in Slack, open the channel and click \
              its name at the top: the Channel ID (C…) is at the bottom of the About tab (row skipped)\n",
         );
@@ -95,6 +96,14 @@ fn validate_json_report_for_machines() {
     let first = &report["problems"][0];
     assert_eq!(first["row"], 2);
     assert_eq!(first["field"], "AccountId");
+    // A JSON file is located at the element of its array, 1-based, and the field.
+    assert_eq!(
+        first["location"],
+        serde_json::json!({
+            "sheet": null, "tab": null, "sheet_id": null, "row": null, "element": 2,
+            "column": null, "field": "AccountId", "a1": null, "url": null, "text": "element 2",
+        })
+    );
     assert_eq!(first["value"], "123456789012");
     assert_eq!(first["consequence"], "row_skipped");
     assert!(first["fix"].as_str().unwrap().contains("\"123456789012\""));
@@ -104,6 +113,56 @@ fn validate_json_report_for_machines() {
         .arg(fixture("org.csv"))
         .assert()
         .code(0);
+}
+
+#[test]
+fn validate_locates_csv_problems_at_the_spreadsheet_row_and_column() {
+    // A title and a note above the header, an empty row among the data.
+    let csv = "Accounts of the payments team,,\n\
+               Edit your own rows only,,\n\
+               AccountId,Description,ChannelIds\n\
+               012345678901,ok,C0CHANNEL1\n\
+               ,,\n\
+               111111111111,bad,#general\n";
+    let output = orgpulse()
+        .args(["config", "validate", "--format", "json", "-"])
+        .write_stdin(csv)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["note_rows"], serde_json::json!([1, 2]));
+    assert_eq!(report["skipped_rows"], serde_json::json!([6]));
+    let location = &report["problems"][0]["location"];
+    assert_eq!(
+        (
+            &location["row"],
+            &location["column"],
+            &location["a1"],
+            &location["text"]
+        ),
+        (
+            &serde_json::json!(6),
+            &serde_json::json!("C"),
+            &serde_json::json!("C6"),
+            &serde_json::json!("row 6, column C")
+        )
+    );
+
+    let output = orgpulse()
+        .args(["config", "validate", "-"])
+        .write_stdin(csv)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(text(&output.stdout).starts_with("row 6, column C, ChannelIds = \"#general\""));
+    assert!(
+        text(&output.stderr).contains("1 problem; rows 1, 2 above the header skipped as notes"),
+        "{}",
+        text(&output.stderr)
+    );
 }
 
 #[test]
@@ -192,7 +251,7 @@ fn convert_keeps_rows_with_problems_and_exits_1() {
         .code(1)
         .get_output()
         .clone();
-    assert!(text(&output.stderr).starts_with("row 0, Chanels"));
+    assert!(text(&output.stderr).starts_with("row 1, column I, Chanels"));
     let rows: serde_json::Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     // Every non-blank row is kept, mistakes included, so nobody's typing is lost.
     assert_eq!(rows.as_array().unwrap().len(), 17);

@@ -12,7 +12,7 @@ use crate::model::{
 };
 use crate::problem::{Consequence, Problem};
 use crate::rows::{check_row, ConfigRow};
-use crate::table::{Cell, CellKind, Format, Table, TableRow};
+use crate::table::{Cell, CellKind, Format, Layout, Table, TableRow};
 
 /// The valid rows of a configuration, in file order. At most one row per account, per OU,
 /// and one Default row.
@@ -25,10 +25,13 @@ pub struct Config {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Loaded {
     pub config: Config,
-    /// Ordered by row; row 0 (the file, the CSV header) first.
+    /// Ordered by row; row 0 (the file) first. Each is located ([`Problem::location`]).
     pub problems: Vec<Problem>,
     /// Non-blank data rows read from the file.
     pub rows_read: usize,
+    /// Non-empty rows above the header, skipped as notes (a title, a few lines of text).
+    #[serde(default)]
+    pub note_rows: Vec<usize>,
 }
 
 impl Loaded {
@@ -88,7 +91,7 @@ pub fn validate(table: &Table) -> Loaded {
         match table.source {
             // One header, one problem; in JSON every object names its own fields.
             Format::Csv => problems.push(Problem::new(
-                0,
+                table.layout.header_row,
                 Some(name),
                 None,
                 message,
@@ -130,7 +133,12 @@ pub fn validate(table: &Table) -> Loaded {
         problems.extend(outcome.problems);
         if let Some(target) = outcome.target {
             if let Some(first) = first_row_of.get(&target) {
-                problems.push(duplicate_problem(row.number, *first, &target));
+                problems.push(duplicate_problem(
+                    row_noun(table.source),
+                    row.number,
+                    *first,
+                    &target,
+                ));
                 continue;
             }
             first_row_of.insert(target, row.number);
@@ -138,16 +146,33 @@ pub fn validate(table: &Table) -> Loaded {
         rows.extend(outcome.row);
     }
 
-    check_channels_can_be_inherited(&mut rows, &mut problems, &first_row_of);
+    check_channels_can_be_inherited(
+        row_noun(table.source),
+        &mut rows,
+        &mut problems,
+        &first_row_of,
+    );
     problems.sort_by_key(|p| p.row);
+    for problem in &mut problems {
+        problem.location = Some(Box::new(table.locate(problem)));
+    }
     Loaded {
         config: Config { rows },
         problems,
         rows_read: table.rows.len(),
+        note_rows: table.layout.note_rows.clone(),
     }
 }
 
-fn duplicate_problem(row: usize, first: usize, target: &RowTarget) -> Problem {
+/// How messages name another row: a spreadsheet row, or an element of a JSON array.
+fn row_noun(source: Format) -> &'static str {
+    match source {
+        Format::Csv => "row",
+        Format::Json => "element",
+    }
+}
+
+fn duplicate_problem(noun: &str, row: usize, first: usize, target: &RowTarget) -> Problem {
     let (field, value) = match target {
         RowTarget::Account(id) => (Column::AccountId, id.to_string()),
         RowTarget::OrganizationalUnit(id) => (Column::OrganizationalUnitId, id.to_string()),
@@ -155,12 +180,12 @@ fn duplicate_problem(row: usize, first: usize, target: &RowTarget) -> Problem {
     };
     let (message, fix) = match target {
         RowTarget::Default => (
-            format!("there is more than one Default row (rows {first} and {row})"),
-            format!("keep one Default row: merge row {row} into row {first} and delete it"),
+            format!("there is more than one Default row ({noun}s {first} and {row})"),
+            format!("keep one Default row: merge {noun} {row} into {noun} {first} and delete it"),
         ),
         _ => (
-            format!("{target} already has a row (row {first}); each account or OU has one row"),
-            format!("merge row {row} into row {first} and delete it"),
+            format!("{target} already has a row ({noun} {first}); each account or OU has one row"),
+            format!("merge {noun} {row} into {noun} {first} and delete it"),
         ),
     };
     Problem::new(
@@ -176,6 +201,7 @@ fn duplicate_problem(row: usize, first: usize, target: &RowTarget) -> Problem {
 /// An account row without channels needs a row to inherit them from. Only the Default row
 /// and OU rows can give them; whether an OU row covers the account is known at run time.
 fn check_channels_can_be_inherited(
+    noun: &str,
     rows: &mut Vec<ConfigRow>,
     problems: &mut Vec<Problem>,
     first_row_of: &HashMap<RowTarget, usize>,
@@ -189,9 +215,9 @@ fn check_channels_can_be_inherited(
         return;
     }
     let why = match (default_row, first_row_of.get(&RowTarget::Default)) {
-        (Some(row), _) => format!("the Default row (row {}) has none either", row.row),
+        (Some(row), _) => format!("the Default row ({noun} {}) has none either", row.row),
         (None, Some(number)) => {
-            format!("the Default row (row {number}) was skipped because of its own problems")
+            format!("the Default row ({noun} {number}) was skipped because of its own problems")
         }
         (None, None) => "there is no Default row to inherit channels from".to_owned(),
     };
@@ -409,6 +435,7 @@ impl Config {
                 })
                 .collect(),
             problems: Vec::new(),
+            layout: Layout::default(),
         }
     }
 }

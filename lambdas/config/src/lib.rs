@@ -23,7 +23,10 @@ pub use columns::{Column, ColumnKind};
 pub use config::{load, load_detected, validate, Config, Loaded, Unresolved};
 pub use cost_tags::{cost_explorer_filter, cost_explorer_tag_values, CostTagsError};
 pub use model::*;
-pub use problem::{Consequence, Problem};
+pub use problem::{quoted_title, Consequence, Location, Problem};
 pub use rows::ConfigRow;
-pub use table::{Cell, CellKind, Format, Table, TableRow, MAX_CELL_BYTES, MAX_FILE_BYTES};
+pub use table::{
+    Cell, CellKind, Format, Layout, SheetOrigin, Table, TableRow, MAX_CELL_BYTES, MAX_FILE_BYTES,
+    MAX_HEADER_ROW,
+};
 pub use values::{CLEAR, MAX_TOP_SERVICES};

@@ -16,7 +16,8 @@ use crate::values::{self, FieldError, CLEAR};
 /// OU row > Default row > built-in default).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigRow {
-    /// The data row number in the file it came from (see [`Problem::row`]).
+    /// The row as the source shows it (see [`Problem::row`]): the spreadsheet row, or the
+    /// element of a JSON array.
     pub row: usize,
     pub target: RowTarget,
     /// Not inherited: it describes this row's account or OU.

@@ -10,13 +10,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::columns::{Column, ColumnKind};
-use crate::problem::{Consequence, Problem};
+use crate::problem::{column_letter, Consequence, Location, Place, Problem};
 
 /// A configuration file larger than this is refused: a few hundred rows are a few dozen KiB,
 /// so anything this big is the wrong file, and reading it would only cost memory.
 pub const MAX_FILE_BYTES: usize = 4 * 1024 * 1024;
 /// A cell longer than this (in UTF-8 bytes) makes its row invalid.
 pub const MAX_CELL_BYTES: usize = 4 * 1024;
+/// The header is looked for in this many rows from the top: a title and a few lines of notes
+/// above it are common in shared sheets; further down, the rows are data.
+pub const MAX_HEADER_ROW: usize = 10;
 
 /// The two file formats of a configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -104,7 +107,8 @@ impl Cell {
 /// One data row. `cells` line up with [`Table::columns`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TableRow {
-    /// Data rows counted from 1 (the CSV header is not counted; blank rows are).
+    /// The row as the source shows it (see [`Problem::row`]): in CSV and sheets the row number a
+    /// spreadsheet shows (the header, rows above it and empty rows count), in JSON the element.
     pub number: usize,
     pub cells: Vec<Cell>,
 }
@@ -119,6 +123,32 @@ pub struct Table {
     pub rows: Vec<TableRow>,
     /// Problems found while reading (encoding, syntax, duplicate or headerless columns).
     pub problems: Vec<Problem>,
+    /// Where rows and columns are in the source, to locate problems as it shows them.
+    #[serde(default)]
+    pub layout: Layout,
+}
+
+/// Where a table's rows and columns are in a CSV file or a sheet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    /// The row of the header, as a spreadsheet numbers it (0: JSON, or no header).
+    pub header_row: usize,
+    /// The spreadsheet column (0-based) of each of [`Table::columns`] (CSV and sheets).
+    pub column_positions: Vec<usize>,
+    /// Non-empty rows above the header, skipped as notes (a title, a few lines of text).
+    pub note_rows: Vec<usize>,
+    /// Set when the rows were read from a Google Sheet.
+    pub sheet: Option<SheetOrigin>,
+}
+
+/// The Google Sheet tab a table was read from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetOrigin {
+    pub spreadsheet_id: String,
+    /// The tab's title.
+    pub tab: String,
+    /// The tab's `sheetId` (the `gid` in its URL).
+    pub sheet_id: i64,
 }
 
 impl Table {
@@ -128,6 +158,7 @@ impl Table {
             columns: Vec::new(),
             rows: Vec::new(),
             problems,
+            layout: Layout::default(),
         }
     }
 
@@ -135,12 +166,50 @@ impl Table {
     pub fn read(bytes: &[u8], format: Format) -> Table {
         let text = match decode(bytes) {
             Ok(text) => text,
-            Err(problem) => return Table::empty(format, vec![problem]),
+            Err(problem) => return Table::empty(format, vec![*problem]),
         };
         match format {
             Format::Json => read_json(text),
-            Format::Csv => read_csv(text),
+            Format::Csv => read_csv(text, 0, 0),
         }
+    }
+
+    /// Reads the CSV of a sheet's cells that start at 0-based `first_row` and `first_column` of
+    /// `sheet` (a range like `'Tab'!B3:F`), so rows and columns are numbered as the sheet
+    /// shows them.
+    pub fn read_sheet_csv(
+        bytes: &[u8],
+        first_row: usize,
+        first_column: usize,
+        sheet: SheetOrigin,
+    ) -> Table {
+        let mut table = match decode(bytes) {
+            Ok(text) => read_csv(text, first_row, first_column),
+            Err(problem) => Table::empty(Format::Csv, vec![*problem]),
+        };
+        table.layout.sheet = Some(sheet);
+        table
+    }
+
+    /// Where the source shows `problem`: the cell, the row or element, or the file.
+    pub fn locate(&self, problem: &Problem) -> Location {
+        let place = match (&self.layout.sheet, self.source) {
+            (Some(sheet), _) => Place::Sheet {
+                spreadsheet_id: &sheet.spreadsheet_id,
+                tab: &sheet.tab,
+                sheet_id: sheet.sheet_id,
+            },
+            (None, Format::Json) => Place::Json,
+            (None, Format::Csv) => Place::Csv,
+        };
+        // The column a problem names: the one it says, else the one its field heads. A field
+        // listing several columns ("AccountId, Default") is about the row, not one cell.
+        let column = problem.column.or_else(|| {
+            let field = problem.field.as_deref()?;
+            let index = self.column_index(field)?;
+            self.layout.column_positions.get(index).copied()
+        });
+        Location::new(place, problem.row, column, problem.field.as_deref())
     }
 
     /// Index of a column by its (canonical) name.
@@ -159,9 +228,10 @@ impl Table {
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<&str, Problem> {
+/// The text of a file, or why it cannot be read (boxed: it is the rare path).
+fn decode(bytes: &[u8]) -> Result<&str, Box<Problem>> {
     if bytes.len() > MAX_FILE_BYTES {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             0,
             None,
             None,
@@ -172,17 +242,17 @@ fn decode(bytes: &[u8]) -> Result<&str, Problem> {
             ),
             "a configuration has one row per account or OU and is a few KiB: check that this is the right file",
             Consequence::NothingLoaded,
-        ));
+        )));
     }
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return Err(Problem::new(
+        return Err(Box::new(Problem::new(
             0,
             None,
             None,
             "the file is UTF-16 text (Excel's \"Unicode text\")",
             "save it as \"CSV UTF-8\" in Excel, or download it from Google Sheets as CSV",
             Consequence::NothingLoaded,
-        ));
+        )));
     }
     let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
@@ -190,14 +260,14 @@ fn decode(bytes: &[u8]) -> Result<&str, Problem> {
             .iter()
             .filter(|b| **b == b'\n')
             .count();
-        Problem::new(
+        Box::new(Problem::new(
             0,
             None,
             None,
             format!("the file is not UTF-8 text (first bad byte on line {line})"),
             "Excel on Japanese Windows saves \"CSV\" as Shift_JIS: choose \"CSV UTF-8\" instead, or download the sheet from Google Sheets as CSV",
             Consequence::NothingLoaded,
-        )
+        ))
     })
 }
 
@@ -400,6 +470,7 @@ fn read_json(text: &str) -> Table {
         columns,
         rows,
         problems,
+        layout: Layout::default(),
     }
 }
 
@@ -527,37 +598,39 @@ fn detect_delimiter(text: &str) -> u8 {
     }
 }
 
-fn read_csv(text: &str) -> Table {
+/// Reads CSV whose first line is 0-based spreadsheet row `first_row` and whose first field is
+/// column `first_column` (both 0 for a file), numbering rows and columns as a spreadsheet does.
+fn read_csv(text: &str, first_row: usize, first_column: usize) -> Table {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(detect_delimiter(text))
         .from_reader(text.as_bytes());
 
-    // Each record with its index among the rows a spreadsheet shows for this file: the reader
-    // skips empty lines, a spreadsheet shows them as empty rows, and people count those.
+    // Each record with the row number a spreadsheet shows for it: the reader skips empty
+    // lines, a spreadsheet shows them as empty rows, and people count those.
     let mut records: Vec<(usize, Vec<String>)> = Vec::new();
-    let mut next_sheet_row = 0usize;
+    let mut next_line = 0usize;
     for result in reader.byte_records() {
         match result {
             Ok(record) => {
                 let start = record.position().map_or(0, |p| p.byte());
                 let start = usize::try_from(start).unwrap_or(usize::MAX);
-                let sheet_row = next_sheet_row + empty_lines_at(text.as_bytes(), start);
+                let line = next_line + empty_lines_at(text.as_bytes(), start);
                 records.push((
-                    sheet_row,
+                    first_row + line + 1,
                     record
                         .iter()
                         .map(|field| normalize_newlines(&String::from_utf8_lossy(field)))
                         .collect(),
                 ));
-                next_sheet_row = sheet_row + 1;
+                next_line = line + 1;
             }
             Err(error) => {
                 // The text is valid UTF-8 and records may have any length, so the reader has
                 // nothing left to refuse; answered anyway rather than trusted.
                 let problem = Problem::new(
-                    records.len(),
+                    0,
                     None,
                     None,
                     format!("CSV could not be read: {error}"),
@@ -569,65 +642,81 @@ fn read_csv(text: &str) -> Table {
         }
     }
 
-    let Some(header_index) = records
+    let non_empty = |(_, r): &&(usize, Vec<String>)| r.iter().any(|c| !c.trim().is_empty());
+    // The header is the first row naming a known column, within the first rows (a title or
+    // notes may sit above it); when none does, the first non-empty row, whose unknown names
+    // are then reported.
+    let named_header = records
         .iter()
-        .position(|(_, r)| r.iter().any(|c| !c.trim().is_empty()))
+        .take_while(|(number, _)| *number <= first_row + MAX_HEADER_ROW)
+        .position(|(_, r)| r.iter().any(|c| Column::from_header(c).is_some()));
+    let Some(header_index) = named_header.or_else(|| records.iter().position(|r| non_empty(&r)))
     else {
         return Table::empty(Format::Csv, Vec::new());
     };
-    let (header_sheet_row, header) = &records[header_index];
+    let note_rows: Vec<usize> = records[..header_index]
+        .iter()
+        .filter(non_empty)
+        .map(|(number, _)| *number)
+        .collect();
+    let (header_row, header) = &records[header_index];
+    let header_row = *header_row;
     let mut problems = Vec::new();
 
     // For each field position: the column it feeds, or None (no header / duplicate header).
     let mut columns: Vec<String> = Vec::new();
+    let mut column_positions: Vec<usize> = Vec::new();
     let mut position_column: Vec<Option<usize>> = Vec::new();
     for (position, raw) in header.iter().enumerate() {
         let name = canonical_header(raw);
         if name.is_empty() {
             position_column.push(None);
         } else if let Some(first) = columns.iter().position(|c| *c == name) {
-            let first_position = position_column
-                .iter()
-                .position(|c| *c == Some(first))
-                .unwrap_or(first);
-            problems.push(Problem::new(
-                0,
-                Some(&name),
-                None,
-                format!(
-                    "the header has {name} twice (columns {} and {}); the second column is ignored",
-                    column_letter(first_position),
-                    column_letter(position)
-                ),
-                "merge the two columns into one and delete the other",
-                Consequence::ValueIgnored,
-            ));
+            problems.push(
+                Problem::new(
+                    header_row,
+                    Some(&name),
+                    None,
+                    format!(
+                        "the header has {name} twice (columns {} and {}); the second column is ignored",
+                        column_letter(first_column + column_positions[first]),
+                        column_letter(first_column + position)
+                    ),
+                    "merge the two columns into one and delete the other",
+                    Consequence::ValueIgnored,
+                )
+                .in_column(first_column + position),
+            );
             position_column.push(None);
         } else {
             position_column.push(Some(columns.len()));
             columns.push(name);
+            column_positions.push(position);
         }
     }
 
     let mut rows = Vec::new();
-    for (sheet_row, record) in records.iter().skip(header_index + 1) {
-        let number = sheet_row - header_sheet_row;
+    for (number, record) in records.iter().skip(header_index + 1) {
+        let number = *number;
         let mut cells = vec![Cell::text(""); columns.len()];
         for (position, text) in record.iter().enumerate() {
             match position_column.get(position).copied().flatten() {
                 Some(column) => cells[column] = Cell::text(text.clone()),
                 None if text.trim().is_empty() => {}
-                None => problems.push(Problem::new(
-                    number,
-                    None,
-                    Some(text),
-                    format!(
-                        "column {} has a value but no usable header",
-                        column_letter(position)
-                    ),
-                    "give the column a header from the configuration reference, or delete the value",
-                    Consequence::ValueIgnored,
-                )),
+                None => problems.push(
+                    Problem::new(
+                        number,
+                        None,
+                        Some(text),
+                        format!(
+                            "column {} has a value but no usable header",
+                            column_letter(first_column + position)
+                        ),
+                        "give the column a header from the configuration reference, or delete the value",
+                        Consequence::ValueIgnored,
+                    )
+                    .in_column(first_column + position),
+                ),
             }
         }
         if !cells.iter().all(Cell::is_blank) {
@@ -639,6 +728,15 @@ fn read_csv(text: &str) -> Table {
         columns,
         rows,
         problems,
+        layout: Layout {
+            header_row,
+            column_positions: column_positions
+                .into_iter()
+                .map(|p| first_column + p)
+                .collect(),
+            note_rows,
+            sheet: None,
+        },
     }
 }
 
@@ -659,18 +757,6 @@ fn empty_lines_at(text: &[u8], from: usize) -> usize {
         i += 1;
     }
     empty
-}
-
-/// Spreadsheet column letters (0 → A, 26 → AA), as people see them above the sheet.
-fn column_letter(position: usize) -> String {
-    let mut n = position + 1;
-    let mut letters = Vec::new();
-    while n > 0 {
-        let rem = (n - 1) % 26;
-        letters.push(char::from(b'A' + rem as u8));
-        n = (n - 1) / 26;
-    }
-    letters.iter().rev().collect()
 }
 
 fn write_csv(table: &Table) -> Vec<u8> {
@@ -805,17 +891,69 @@ mod tests {
     }
 
     #[test]
-    fn csv_blank_rows_keep_the_numbering() {
+    fn csv_rows_are_numbered_as_a_spreadsheet_shows_them() {
+        // The header is row 1; blank rows count.
         let table = Table::read(b"AccountId\n1\n,\n\"\"\n4\n", Format::Csv);
         let numbers: Vec<usize> = table.rows.iter().map(|r| r.number).collect();
-        assert_eq!(numbers, [1, 4]);
+        assert_eq!(numbers, [2, 5]);
+        assert_eq!(table.layout.header_row, 1);
         // Empty lines too, and line breaks inside quoted cells are not rows.
         let table = Table::read(
             b"\r\nAccountId,Description\r\n\r\n2,\"a\r\nb\nc\"\r\n\n\n5,x\n",
             Format::Csv,
         );
         let numbers: Vec<usize> = table.rows.iter().map(|r| r.number).collect();
-        assert_eq!(numbers, [2, 5]);
+        assert_eq!(numbers, [4, 7]);
+        assert_eq!(table.layout.header_row, 2);
+        assert!(table.layout.note_rows.is_empty());
+    }
+
+    #[test]
+    fn the_header_is_found_below_a_title_and_notes() {
+        let csv = "アカウント設定,,\nEdit only your team's rows,,\n\
+                   #Note,AccountId,ChannelIds\n\
+                   ,012345678901,C0CHANNEL1\n";
+        let table = Table::read(csv.as_bytes(), Format::Csv);
+        assert_eq!(table.columns, ["#Note", "AccountId", "ChannelIds"]);
+        assert_eq!(table.layout.header_row, 3);
+        assert_eq!(table.layout.note_rows, [1, 2]);
+        assert_eq!(table.rows[0].number, 4);
+        assert_eq!(texts(&table), [["", "012345678901", "C0CHANNEL1"]]);
+    }
+
+    #[test]
+    fn without_a_known_column_the_first_row_is_the_header() {
+        let table = Table::read(b"Acount,Chanels\n1,C1\n", Format::Csv);
+        assert_eq!(table.columns, ["Acount", "Chanels"]);
+        assert_eq!(table.layout.header_row, 1);
+        assert_eq!(table.rows[0].number, 2);
+        // A known name further down than the first rows is data, not a header.
+        let mut csv = "Title\n".to_owned();
+        csv.push_str(&"x\n".repeat(MAX_HEADER_ROW));
+        csv.push_str("AccountId\n");
+        let table = Table::read(csv.as_bytes(), Format::Csv);
+        assert_eq!(table.columns, ["Title"]);
+    }
+
+    #[test]
+    fn sheet_ranges_number_rows_and_columns_from_where_they_start() {
+        // Cells read from 'Tab'!C5: the header is C5:D5.
+        let origin = SheetOrigin {
+            spreadsheet_id: "sheet-id".into(),
+            tab: "Tab".into(),
+            sheet_id: 7,
+        };
+        let table = Table::read_sheet_csv(b"AccountId,Currency\n1,JPN\n", 4, 2, origin);
+        assert_eq!(table.layout.header_row, 5);
+        assert_eq!(table.layout.column_positions, [2, 3]);
+        assert_eq!(table.rows[0].number, 6);
+        let problem = Problem::new(6, Some("Currency"), None, "m", "f", Consequence::RowSkipped);
+        let location = table.locate(&problem);
+        assert_eq!(location.a1.as_deref(), Some("'Tab'!D6"));
+        assert_eq!(
+            location.url.as_deref(),
+            Some("https://docs.google.com/spreadsheets/d/sheet-id/edit#gid=7&range=D6")
+        );
     }
 
     #[test]
@@ -825,14 +963,22 @@ mod tests {
             Format::Csv,
         );
         assert_eq!(table.columns, ["AccountId", "ChannelIds"]);
-        let lines: Vec<String> = table.problems.iter().map(|p| p.to_string()).collect();
+        let lines: Vec<String> = table
+            .problems
+            .iter()
+            .map(|p| {
+                let mut p = p.clone();
+                p.location = Some(Box::new(table.locate(&p)));
+                p.to_string()
+            })
+            .collect();
         assert_eq!(lines.len(), 3, "{lines:#?}");
-        assert!(lines[0]
-            .starts_with("row 0, ChannelIds: the header has ChannelIds twice (columns B and D)"));
-        assert!(
-            lines[1].starts_with("row 1 = \"stray\": column C has a value but no usable header")
-        );
-        assert!(lines[2].starts_with("row 1 = \"C2\": column D"));
+        assert!(lines[0].starts_with(
+            "row 1, column D, ChannelIds: the header has ChannelIds twice (columns B and D)"
+        ));
+        assert!(lines[1]
+            .starts_with("row 2, column C = \"stray\": column C has a value but no usable header"));
+        assert!(lines[2].starts_with("row 2, column D = \"C2\": column D"));
     }
 
     #[test]
@@ -879,6 +1025,7 @@ mod tests {
                 ],
             }],
             problems: vec![],
+            layout: Layout::default(),
         };
         let json = String::from_utf8(table.write(Format::Json)).unwrap();
         assert_eq!(

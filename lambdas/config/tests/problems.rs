@@ -45,12 +45,14 @@ fn a_spreadsheet_full_of_mistakes() {
     assert!(loaded.config.default_row().is_some());
     assert_eq!(
         loaded.skipped_rows(),
-        [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]
+        [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]
     );
-    assert!(loaded
-        .problems
-        .iter()
-        .all(|p| p.to_string().starts_with(&format!("row {}", p.row))));
+    // Every problem starts with its place: the spreadsheet row (the header is row 1), and
+    // the column letter when it is about one cell.
+    assert!(loaded.problems.iter().all(|p| {
+        let line = p.to_string();
+        line.starts_with(&format!("row {},", p.row)) || line.starts_with(&format!("row {}:", p.row))
+    }));
 }
 
 #[test]
@@ -64,7 +66,17 @@ fn a_json_file_full_of_mistakes() {
 fn account_ids_that_lost_their_leading_zeros() {
     let loaded = csv("AccountId,ChannelIds\n12345678901,C0CHANNEL1\n");
     let problem = only_problem(&loaded);
-    assert_eq!(problem.row, 1);
+    // The header is row 1, as a spreadsheet shows it: the ID is in cell A2.
+    assert_eq!(problem.row, 2);
+    let location = problem.location.as_ref().unwrap();
+    assert_eq!(location.a1.as_deref(), Some("A2"));
+    assert_eq!(location.column.as_deref(), Some("A"));
+    assert!(
+        problem
+            .to_string()
+            .starts_with("row 2, column A, AccountId = \"12345678901\": has 11 digits"),
+        "{problem}"
+    );
     assert_eq!(problem.field.as_deref(), Some("AccountId"));
     assert_eq!(problem.value.as_deref(), Some("12345678901"));
     assert!(problem.message.contains("dropped leading zeros"));
@@ -86,33 +98,47 @@ fn a_json_number_where_text_was_expected() {
 fn duplicates_name_both_rows() {
     let loaded = csv("AccountId,ChannelIds\n012345678901,C0CHANNEL1\n111111111111,C0CHANNEL1\n012345678901,C0CHANNEL2\n");
     let problem = only_problem(&loaded);
-    assert_eq!(problem.row, 3);
+    assert_eq!(problem.row, 4);
     assert!(
-        problem.message.contains("already has a row (row 1)"),
+        problem.message.contains("already has a row (row 2)"),
         "{problem}"
     );
-    assert!(problem.fix.contains("merge row 3 into row 1"));
+    assert!(problem.fix.contains("merge row 4 into row 2"));
     assert_eq!(loaded_accounts(&loaded), ["012345678901", "111111111111"]);
 
     let ous = csv("OrganizationalUnitId,ChannelIds\nou-ab12-cd34ef56,C0CHANNEL1\nOU-AB12-CD34EF56,C0CHANNEL2\n");
-    assert!(only_problem(&ous).message.contains("(row 1)"));
+    assert!(only_problem(&ous).message.contains("(row 2)"));
+    // In JSON, rows are elements of the array.
+    let json = load(
+        br#"[{"AccountId": "012345678901", "ChannelIds": "C0CHANNEL1"}, {"AccountId": "012345678901", "ChannelIds": "C0CHANNEL2"}]"#,
+        Format::Json,
+    );
+    let problem = only_problem(&json);
+    assert!(
+        problem.to_string().starts_with(
+            "element 2, AccountId = \"012345678901\": account 012345678901 already has a row (element 1)"
+        ),
+        "{problem}"
+    );
 }
 
 #[test]
 fn more_than_one_default_row() {
     let loaded = csv("Default,ChannelIds\nTRUE,C0CHANNEL1\n1,C0CHANNEL2\n");
     let problem = only_problem(&loaded);
-    assert_eq!(problem.row, 2);
+    assert_eq!(problem.row, 3);
     assert!(problem
         .message
-        .contains("more than one Default row (rows 1 and 2)"));
+        .contains("more than one Default row (rows 2 and 3)"));
 }
 
 #[test]
 fn unknown_columns_suggest_the_closest_name() {
     let loaded = csv("AccountId,Chanels,ChannelIds,# note\n012345678901,x,C0CHANNEL1,anything\n");
     let problem = only_problem(&loaded);
-    assert_eq!(problem.row, 0);
+    // Reported at its header cell.
+    assert_eq!(problem.row, 1);
+    assert_eq!(problem.location.as_ref().unwrap().a1.as_deref(), Some("B1"));
     assert!(
         problem.fix.contains("did you mean ChannelIds?"),
         "{problem}"
@@ -126,6 +152,18 @@ fn unknown_columns_suggest_the_closest_name() {
     );
     let problem = only_problem(&json);
     assert_eq!(problem.row, 1);
+    let location = problem.location.as_ref().unwrap();
+    assert_eq!(
+        (
+            location.element,
+            location.field.as_deref(),
+            location.a1.as_deref()
+        ),
+        (Some(1), Some("Curency"), None)
+    );
+    assert!(problem
+        .to_string()
+        .starts_with("element 1, Curency = \"JPY\""));
     assert!(problem.fix.contains("did you mean Currency?"));
 }
 
@@ -153,7 +191,7 @@ fn unknown_currency_and_granularity_and_malformed_cost_tags() {
 fn empty_channels_with_no_default_to_inherit_from() {
     let loaded = csv("AccountId,ChannelIds\n012345678901,\n111111111111,C0CHANNEL1\n");
     let problem = only_problem(&loaded);
-    assert_eq!(problem.row, 1);
+    assert_eq!(problem.row, 2);
     assert!(problem.message.contains("no Default row"), "{problem}");
     assert_eq!(loaded_accounts(&loaded), ["111111111111"]);
 
@@ -171,10 +209,10 @@ fn empty_channels_with_no_default_to_inherit_from() {
         csv("AccountId,Default,ChannelIds,Currency\n012345678901,,,\n,TRUE,,JPY\n");
     assert!(only_problem(&default_without)
         .message
-        .contains("the Default row (row 2) has none either"));
+        .contains("the Default row (row 3) has none either"));
     let broken_default =
         csv("AccountId,Default,ChannelIds,Currency\n012345678901,,,\n,TRUE,C0CHANNEL1,XYZ\n");
-    assert!(lines(&broken_default).contains("(row 2) was skipped because of its own problems"));
+    assert!(lines(&broken_default).contains("(row 3) was skipped because of its own problems"));
 }
 
 #[test]
@@ -229,5 +267,5 @@ fn targets_exactly_one() {
 fn blank_and_note_only_rows_are_not_rows() {
     let loaded = csv("AccountId,ChannelIds,# note\n,,just a note\n012345678901,C0CHANNEL1,\n,,\n");
     assert_eq!(loaded.problems, []);
-    assert_eq!(loaded.config.rows[0].row, 2);
+    assert_eq!(loaded.config.rows[0].row, 3);
 }

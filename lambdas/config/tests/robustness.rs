@@ -9,7 +9,22 @@ use proptest::prelude::*;
 fn assert_problems_are_lines(loaded: &orgpulse_config::Loaded) {
     for problem in &loaded.problems {
         let line = problem.to_string();
-        assert!(line.starts_with(&format!("row {}", problem.row)), "{line}");
+        // Every problem is located, and its line starts with the place: the file, or the row
+        // (element) it names.
+        let location = problem
+            .location
+            .as_ref()
+            .expect("validate locates every problem");
+        assert!(line.starts_with(&location.text), "{line}");
+        if problem.row == 0 {
+            assert_eq!(location.text, "the file", "{line}");
+        } else {
+            assert_eq!(
+                location.row.or(location.element),
+                Some(problem.row),
+                "{line}"
+            );
+        }
         assert!(!line.contains('\n'), "{line}");
     }
 }
@@ -71,6 +86,7 @@ fn table() -> impl Strategy<Value = Table> {
                     })
                     .collect(),
                 problems: Vec::new(),
+                layout: Default::default(),
             },
         )
     })
@@ -130,7 +146,12 @@ proptest! {
         let from_csv = load(&csv, Format::Csv);
         assert_problems_are_lines(&from_json);
         assert_problems_are_lines(&from_csv);
-        prop_assert_eq!(&from_json.config, &from_csv.config);
+        // Element N of the JSON array is row N + 1 of the CSV, under its header.
+        let mut csv_config = from_csv.config.clone();
+        for row in &mut csv_config.rows {
+            row.row -= 1;
+        }
+        prop_assert_eq!(&from_json.config, &csv_config);
 
         // JSON → CSV → JSON gives back the same JSON, once in the form `convert` writes
         // (blank rows dropped).

@@ -255,9 +255,16 @@ impl SheetsClient {
         };
         let merges = sheet.map(|s| s.merges.as_slice()).unwrap_or_default();
         let rows = grid::grid_with_merges(&values.values, start_row, start_column, merges);
+        // Problems name the tab and link to its cells (`#gid=<sheetId>&range=A2`).
+        let (tab, sheet_id) = match sheet {
+            Some(sheet) => (sheet.properties.title.clone(), sheet.properties.sheet_id),
+            None => (title.unwrap_or_default(), 0),
+        };
         let sheet_values = SheetValues {
             spreadsheet_id: spreadsheet_id.to_owned(),
             range: values.range,
+            tab,
+            sheet_id,
             rows,
         };
         let csv_bytes = sheet_values.to_csv().len();

@@ -1,7 +1,7 @@
 //! The cells of a sheet as a grid of text, and the same grid as the configuration's CSV: the
 //! sheet goes through exactly the reader and validation a downloaded CSV goes through.
 
-use orgpulse_config::{Format, Table};
+use orgpulse_config::{SheetOrigin, Table};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -12,6 +12,10 @@ pub struct SheetValues {
     pub spreadsheet_id: String,
     /// The A1 range Google answered for (e.g. `Accounts!A1:Z1000`).
     pub range: String,
+    /// The tab's title.
+    pub tab: String,
+    /// The tab's `sheetId` (`spreadsheets.get`), the `gid` that links open the tab with.
+    pub sheet_id: i64,
     pub rows: Vec<Vec<String>>,
 }
 
@@ -38,9 +42,21 @@ impl SheetValues {
     }
 
     /// The rows as the configuration reader sees them: the same [`Table`] a CSV download of
-    /// the sheet gives, so rows, numbers and problems are the same whichever way it is read.
+    /// the sheet gives, so rows and problems are the same whichever way it is read; rows and
+    /// columns are numbered as the sheet shows them (a range starting at B3 starts at row 3,
+    /// column B), and problems are located at the tab's cells.
     pub fn to_table(&self) -> Table {
-        Table::read(&self.to_csv(), Format::Csv)
+        let (_, first_row, first_column) = range_start(&self.range);
+        Table::read_sheet_csv(
+            &self.to_csv(),
+            first_row,
+            first_column,
+            SheetOrigin {
+                spreadsheet_id: self.spreadsheet_id.clone(),
+                tab: self.tab.clone(),
+                sheet_id: self.sheet_id,
+            },
+        )
     }
 }
 
@@ -75,6 +91,9 @@ pub(crate) struct SheetMeta {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct SheetProperties {
+    /// The tab's ID, the `gid` in its URL; links to a cell need it.
+    #[serde(default)]
+    pub sheet_id: i64,
     #[serde(default)]
     pub title: String,
     #[serde(default)]
@@ -124,10 +143,7 @@ pub(crate) struct ValueRange {
     pub values: Vec<Vec<Value>>,
 }
 
-/// A tab's title as A1 notation needs it: always quoted, quotes doubled.
-pub(crate) fn quoted_title(title: &str) -> String {
-    format!("'{}'", title.replace('\'', "''"))
-}
+pub(crate) use orgpulse_config::quoted_title;
 
 /// Where an A1 range starts: the tab's title (when named) and the 0-based row and column of
 /// its top-left cell (`'My tab'!B3:F` → `("My tab", 2, 1)`).
@@ -318,6 +334,8 @@ mod tests {
         let values = SheetValues {
             spreadsheet_id: "id".into(),
             range: "Sheet1!A1:C4".into(),
+            tab: "Sheet1".into(),
+            sheet_id: 0,
             rows: vec![
                 vec![
                     "AccountId".into(),
@@ -339,8 +357,8 @@ mod tests {
         );
         let table = values.to_table();
         assert_eq!(table.rows.len(), 1);
-        // The empty sheet row keeps its place, as in a downloaded CSV.
-        assert_eq!(table.rows[0].number, 2);
+        // The empty sheet row keeps its place, as in a downloaded CSV: the data is on row 3.
+        assert_eq!(table.rows[0].number, 3);
         assert_eq!(table.rows[0].cells[1].text, "説明, \"引用\"\n改行");
     }
 }

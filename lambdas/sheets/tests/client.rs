@@ -115,6 +115,80 @@ async fn reads_the_first_tab_with_a_signed_assertion() {
 }
 
 #[tokio::test]
+async fn problems_name_the_tab_and_cell_under_a_title_and_link_to_it() {
+    let Setup { stub, client, .. } = setup().await;
+    stub.set_spreadsheet(json!({"sheets": [
+        {"properties": {"title": "Notes", "index": 1, "sheetId": 7}},
+        {"properties": {"sheetId": 1_234_567, "title": "アカウント設定", "sheetType": "GRID"}},
+    ]}));
+    stub.set_values(values(
+        "'アカウント設定'!A1:Z1000",
+        json!([
+            ["アカウント設定 (編集は各チームで)"],
+            [],
+            ["AccountId", "Description", "ChannelIds"],
+            ["12345678901", "決済", "C0000000001"],
+            ["012345678901", "請求", "#general"],
+        ]),
+    ));
+    let sheet = client.read(SHEET_ID, None).await.unwrap();
+    assert_eq!(
+        (sheet.tab.as_str(), sheet.sheet_id),
+        ("アカウント設定", 1_234_567)
+    );
+    let table = sheet.to_table();
+    assert_eq!(table.layout.header_row, 3);
+    assert_eq!(table.layout.note_rows, [1]);
+    let loaded = orgpulse_config::validate(&table);
+    let places: Vec<(String, String)> = loaded
+        .problems
+        .iter()
+        .map(|p| {
+            let location = p.location.clone().unwrap();
+            (location.a1.unwrap(), location.url.unwrap())
+        })
+        .collect();
+    let link = |range: &str| {
+        format!("https://docs.google.com/spreadsheets/d/{SHEET_ID}/edit#gid=1234567&range={range}")
+    };
+    assert_eq!(
+        places,
+        [
+            ("'アカウント設定'!A4".to_owned(), link("A4")),
+            ("'アカウント設定'!C5".to_owned(), link("C5")),
+        ]
+    );
+    assert!(loaded.problems[0]
+        .to_string()
+        .starts_with("'アカウント設定'!A4, AccountId = \"12345678901\": has 11 digits"));
+}
+
+#[tokio::test]
+async fn a_range_that_starts_further_in_numbers_rows_and_columns_from_there() {
+    let Setup { stub, client, .. } = setup().await;
+    stub.set_spreadsheet(json!({"sheets": [
+        {"properties": {"title": "Sheet1", "index": 0}},
+        {"properties": {"sheetId": 42, "title": "Config", "index": 1}},
+    ]}));
+    stub.set_values(values(
+        "Config!B3:D5",
+        json!([["AccountId", "Currency"], ["012345678901", "JPN"]]),
+    ));
+    let sheet = client
+        .read(SHEET_ID, Some("orgpulse_config"))
+        .await
+        .unwrap();
+    let loaded = orgpulse_config::validate(&sheet.to_table());
+    let location = loaded.problems[0].location.clone().unwrap();
+    assert_eq!(location.a1.as_deref(), Some("'Config'!C4"));
+    assert_eq!(location.sheet_id, Some(42));
+    assert_eq!(
+        (location.row, location.column.as_deref()),
+        (Some(4), Some("C"))
+    );
+}
+
+#[tokio::test]
 async fn a_named_range_is_read_as_given_and_the_token_is_reused() {
     let Setup { stub, client, .. } = setup().await;
     stub.set_values(values(

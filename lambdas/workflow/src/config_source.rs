@@ -17,8 +17,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use orgpulse_config::{
-    validate, Cell, Column, Config, ConfigRow, Consequence, Format, Loaded, Problem, RowTarget,
-    Table, TableRow,
+    validate, Cell, Column, Config, ConfigRow, Consequence, Format, Loaded, Location, Problem,
+    RowTarget, Table, TableRow,
 };
 use orgpulse_pipeline::error::AwsOperation;
 use orgpulse_pipeline::organizations::OrgListing;
@@ -438,6 +438,7 @@ impl LoadedConfig {
                 rows_read: rows.len(),
                 config: Config { rows },
                 problems: Vec::new(),
+                note_rows: Vec::new(),
             },
             source,
             notes,
@@ -498,9 +499,14 @@ impl LoadedConfig {
                 } => {
                     // Who to tell comes before the details: Slack shortens long lines.
                     let wrong: Vec<String> = problems.iter().map(problem_text).collect();
+                    // The row as the source shows it: `'Tab' row 7` in a Google Sheet.
+                    let place = problems
+                        .iter()
+                        .find_map(|p| p.location.as_deref())
+                        .map_or_else(|| format!("row {row}"), Location::row_text);
                     format!(
-                        "Configuration row {row} ({}) is invalid, so {target} kept its last \
-                         good row (accepted {}) for this run. Tell {} to fix row {row} of {}. \
+                        "Configuration {place} ({}) is invalid, so {target} kept its last \
+                         good row (accepted {}) for this run. Tell {} to fix {place} of {}. \
                          Wrong: {}",
                         row_label(target, description.as_deref(), listing),
                         accepted_at.format("%Y-%m-%d"),
@@ -772,6 +778,7 @@ fn row_targets(table: &Table) -> HashMap<usize, RowTarget> {
             })
             .collect(),
         problems: Vec::new(),
+        layout: Default::default(),
     };
     validate(&projected)
         .config
@@ -911,7 +918,7 @@ mod tests {
             .loaded
             .problems
             .iter()
-            .filter(|p| p.row == 2)
+            .filter(|p| p.row == 3)
             .collect();
         assert!(row_2.iter().any(|p| p.field.as_deref() == Some("Currency")));
         assert!(
@@ -927,11 +934,11 @@ mod tests {
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
         let warning = &warnings[0];
         for expected in [
-            "Configuration row 2 (account 111111111111 \"Payments team\" (payments-prd in Workloads / Root)) is invalid",
+            "Configuration row 3 (account 111111111111 \"Payments team\" (payments-prd in Workloads / Root)) is invalid",
             "kept its last good row (accepted ",
             "ChannelIds = \"#payments\"",
             "Currency = \"JPN\"",
-            "Tell the owners of \"Payments team\" (OU Workloads) to fix row 2 of sheet.csv",
+            "Tell the owners of \"Payments team\" (OU Workloads) to fix row 3 of sheet.csv",
         ] {
             assert!(warning.contains(expected), "{expected}\n{warning}");
         }
@@ -995,7 +1002,7 @@ mod tests {
         let loaded = csv(&broken).load(&files).await.unwrap();
         assert_eq!(currency_of(&loaded, A), "JPY");
         let warnings = loaded.warnings(&listing()).join("\n");
-        assert!(warnings.contains("row 2"), "{warnings}");
+        assert!(warnings.contains("row 3"), "{warnings}");
         assert!(
             warnings.contains("AccountId = \"11111111111x\""),
             "{warnings}"
@@ -1013,7 +1020,7 @@ mod tests {
             .loaded
             .problems
             .iter()
-            .any(|p| p.row == 5 && p.consequence == Consequence::RowSkipped));
+            .any(|p| p.row == 6 && p.consequence == Consequence::RowSkipped));
         assert_eq!(loaded.loaded.config.rows.len(), 4);
     }
 
@@ -1031,7 +1038,7 @@ mod tests {
         let warnings = loaded.warnings(&listing());
         assert_eq!(warnings.len(), 1);
         assert!(
-            warnings[0].contains("the row for account 222222222222 \"Search team\" (search-prd in Workloads / Root) (row 3 before) is no longer in sheet.csv"),
+            warnings[0].contains("the row for account 222222222222 \"Search team\" (search-prd in Workloads / Root) (row 4 before) is no longer in sheet.csv"),
             "{}",
             warnings[0]
         );
@@ -1122,9 +1129,10 @@ mod tests {
             Format::Csv,
         );
         let targets = row_targets(&table);
-        assert_eq!(targets.get(&1), Some(&account(A)));
-        assert_eq!(targets.get(&2), Some(&RowTarget::Default));
-        assert_eq!(targets.get(&3), None);
+        // Rows as the spreadsheet numbers them: the header is row 1.
+        assert_eq!(targets.get(&2), Some(&account(A)));
+        assert_eq!(targets.get(&3), Some(&RowTarget::Default));
+        assert_eq!(targets.get(&4), None);
     }
 
     #[test]

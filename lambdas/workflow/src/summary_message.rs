@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use orgpulse_config::{AccountId, ChannelId};
-use orgpulse_slack::mrkdwn::{escape, truncate};
+use orgpulse_slack::mrkdwn::{escape, link, truncate};
 use orgpulse_slack::PostMessage;
 use serde::{Deserialize, Serialize};
 use slack_morphism::prelude::*;
@@ -298,10 +298,14 @@ pub fn render_summary(
         )
         .into(),
     );
+    let linked = linked_problem_lines(&summary.plan.config_problems);
     for (title, lines) in &sections[1..] {
         let mut text = format!("*{}*", escape(title));
         for (shown, line) in lines.iter().enumerate() {
-            let line = format!("\n• {}", escape(&truncate(line, 400)));
+            let line = match linked.get(line) {
+                Some(mrkdwn) => format!("\n• {mrkdwn}"),
+                None => format!("\n• {}", escape(&truncate(line, 400))),
+            };
             if shown == MAX_LINES || text.chars().count() + line.chars().count() > MAX_SECTION_CHARS
             {
                 text.push_str(&format!("\n…and {} more", lines.len() - shown));
@@ -361,6 +365,27 @@ fn management_account_note(summary: &RunSummary) -> String {
     }
 }
 
+/// The configuration problems a Google Sheet shows at a cell, by their line: the line as
+/// mrkdwn with its place (`'Tab'!C7`) a link that opens the sheet at that cell, escaped like
+/// every other link. Other problems' lines are escaped as text.
+fn linked_problem_lines(problems: &[orgpulse_config::Problem]) -> HashMap<String, String> {
+    problems
+        .iter()
+        .filter_map(|problem| {
+            let location = problem.location.as_deref()?;
+            let url = location.url.as_deref()?;
+            let line = problem.to_string();
+            let rest = line.strip_prefix(&location.text)?;
+            let label = &location.text;
+            let rest = truncate(rest, 400usize.saturating_sub(label.chars().count()));
+            Some((
+                line.clone(),
+                format!("{}{}", link(url, label), escape(&rest)),
+            ))
+        })
+        .collect()
+}
+
 fn section(text: &str) -> SlackSectionBlock {
     SlackSectionBlock::new().with_text(
         SlackBlockMarkDownText::new(text.to_owned())
@@ -416,6 +441,41 @@ mod tests {
             warnings: Vec::new(),
             failure: None,
         }
+    }
+
+    #[test]
+    fn sheet_problems_link_to_their_cell_and_others_stay_text() {
+        let sheet = orgpulse_config::SheetOrigin {
+            spreadsheet_id: "1AbC_sheet".into(),
+            tab: "A&B <設定>".into(),
+            sheet_id: 99,
+        };
+        let table = orgpulse_config::Table::read_sheet_csv(
+            b"Title\nAccountId,ChannelIds\n012345678901,#general\n",
+            0,
+            0,
+            sheet,
+        );
+        let mut plan = plan_record();
+        plan.config_problems = orgpulse_config::validate(&table).problems;
+        plan.config_problems.extend(
+            orgpulse_config::load(b"AccountId\n1\n", orgpulse_config::Format::Csv).problems,
+        );
+        let message = render_summary(
+            &RunSummary::new(plan, Vec::new(), None),
+            &ChannelId::parse("C0OPS00001").unwrap(),
+            "key",
+        );
+        let json = serde_json::to_string(&message.content.blocks).unwrap();
+        // The URL's & is escaped once, the tab's title in the label like any text.
+        assert!(
+            json.contains(
+                "• <https://docs.google.com/spreadsheets/d/1AbC_sheet/edit#gid=99&amp;range=B3|'A&amp;B &lt;設定&gt;'!B3>, ChannelIds = \\\"#general\\\": is the channel's name"
+            ),
+            "{json}"
+        );
+        // A CSV file has no link: its place is text.
+        assert!(json.contains("• row 2, column A, AccountId = "), "{json}");
     }
 
     #[test]
