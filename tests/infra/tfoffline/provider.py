@@ -14,7 +14,10 @@ generate_schema.py wrote from @cdktn/provider-aws:
   configuration leaves null are unknown ("known after apply"), as the real provider plans a create.
 - ReadDataSource returns schema-shaped, deterministic values; aws_iam_policy_document renders its
   JSON the way the real data source does (see iam_policy_document below).
-- ApplyResourceChange refuses: this provider plans, it never creates anything.
+- ApplyResourceChange creates nothing: it records what AWS would answer for the values known
+  only after apply (ARNs as each service builds them) in a local state, so that a second plan
+  (`scripts/terraform-offline plan --deployed`) is the plan of an existing deployment, where
+  policies and the state machine definition built from ARNs are known.
 
 Run as a plugin by Terraform (the wrapper the mirror installs execs `python provider.py SCHEMA`).
 """
@@ -83,6 +86,25 @@ def plan_block(block: dict, proposed, prior):
         else:
             planned[name] = [plan_block(spec["block"], v, None) for v in value]
     return planned
+
+
+def resolve_unknowns(block: dict, value, values: dict):
+    """A planned object with every unknown replaced: by `values` at the top, else schema-shaped."""
+    if not isinstance(value, dict):
+        return value
+    out = dict(value)
+    for name, spec in block.get("attributes", {}).items():
+        if out.get(name) is Unknown:
+            out[name] = values.get(name, zero(spec["type"]))
+    for name, spec in block.get("block_types", {}).items():
+        nested = out.get(name)
+        if nested is Unknown:
+            out[name] = [] if spec["nesting_mode"] in ("list", "set") else None
+        elif isinstance(nested, list):
+            out[name] = [resolve_unknowns(spec["block"], v, {}) for v in nested]
+        elif isinstance(nested, dict):
+            out[name] = resolve_unknowns(spec["block"], nested, {})
+    return out
 
 
 # ---------------------------------------------------------------- data sources
@@ -293,10 +315,46 @@ class OfflineServicer(tf_provider.ProviderServicer):
         return pb.PlanResourceChange.Response(planned_state=to_dynamic_value(planned))
 
     def ApplyResourceChange(self, request, context):
-        diags = Diagnostics()
-        diags.add_error("The offline AWS provider cannot apply",
-                        "It serves the real schema so Terraform can validate and plan; nothing is created.")
-        return pb.ApplyResourceChange.Response(diagnostics=diags.to_pb())
+        # Nothing is created anywhere: "apply" only records, in a local state file under the build
+        # directory, what AWS would answer for the values known after apply (ARNs built the way
+        # each service builds them). A second plan against that state is a plan of an existing
+        # deployment, in which ARN-derived values (policies, the state machine definition) are known.
+        planned = read_dynamic_value(request.planned_state)
+        if planned is None:
+            return pb.ApplyResourceChange.Response(new_state=request.planned_state)
+        block = self.schema["resource_schemas"][request.type_name]["block"]
+        known = resolve_unknowns(block, planned, self.computed_values(request.type_name, planned))
+        return pb.ApplyResourceChange.Response(new_state=to_dynamic_value(known), private=request.planned_private)
+
+    def computed_values(self, type_name: str, planned: dict) -> dict:
+        account, region = self.account, planned.get("region") if isinstance(planned.get("region"), str) else self.region
+        name = next((planned[k] for k in ("name", "function_name", "bucket", "stack_set_name", "table_name")
+                     if isinstance(planned.get(k), str)), type_name.removeprefix("aws_"))
+        arns = {
+            "aws_s3_bucket": f"arn:aws:s3:::{name}",
+            "aws_cloudwatch_log_group": f"arn:aws:logs:{region}:{account}:log-group:{name}",
+            "aws_dynamodb_table": f"arn:aws:dynamodb:{region}:{account}:table/{name}",
+            "aws_lambda_function": f"arn:aws:lambda:{region}:{account}:function:{name}",
+            "aws_iam_role": f"arn:aws:iam::{account}:role/{name}",
+            "aws_secretsmanager_secret": f"arn:aws:secretsmanager:{region}:{account}:secret:{name}-Offln0",
+            "aws_sns_topic": f"arn:aws:sns:{region}:{account}:{name}",
+            "aws_sqs_queue": f"arn:aws:sqs:{region}:{account}:{name}",
+            "aws_sfn_state_machine": f"arn:aws:states:{region}:{account}:stateMachine:{name}",
+            "aws_scheduler_schedule": f"arn:aws:scheduler:{region}:{account}:schedule/default/{name}",
+            "aws_cloudformation_stack_set": f"arn:aws:cloudformation:{region}:{account}:stackset/{name}:offline",
+        }
+        arn = arns.get(type_name, f"arn:aws:offline:{region}:{account}:{type_name.removeprefix('aws_')}/{name}")
+        values = {"arn": arn, "id": name if type_name in ("aws_s3_bucket", "aws_iam_role", "aws_sns_topic") else arn,
+                  "region": region, "tags_all": planned.get("tags") or {}}
+        if type_name == "aws_lambda_function":
+            values.update(invoke_arn=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{arn}/invocations",
+                          qualified_arn=f"{arn}:$LATEST", version="$LATEST")
+        if type_name == "aws_sqs_queue":
+            values["url"] = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+            values["id"] = values["url"]
+        if type_name == "aws_dynamodb_table":
+            values["name"] = name
+        return values
 
     def ReadDataSource(self, request, context):
         config = read_dynamic_value(request.config) or {}
