@@ -3,11 +3,11 @@
 The evaluator is @cloud-copilot/iam-simulate (tests/infra/iam_simulate.mjs): it matches Resource
 and Condition, which moto's IAM enforcement ignores. The policies are each function's identity
 policy exactly as planned (scripts/terraform-offline plan --deployed, where the bucket's and the
-table's ARNs are known). The requests are the S3 keys the code names as constants: state objects
-whose prefix must be granted to the function that reads or writes them.
+table's ARNs are known).
 
-Not yet done (README, Testing): recording every request the end-to-end scenarios make and
-checking all of them, and the member role's calls against the StackSet template's policy.
+Two sources of requests: the S3 keys the code names as constants (fast, no end-to-end system),
+and one end-to-end run whose requests the harness recorded (tests/support/aws_recorder.py). The
+end-to-end suite checks every scenario the same way after each test (tests/e2e/conftest.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import subprocess
 
 import pytest
 
+import iam_calls
 from offline_terraform import REPO, copy_tree, lambda_artifacts, offline
 
 ACCOUNT = "111122223333"
@@ -98,3 +99,58 @@ def test_assume_role_is_denied_outside_the_organisation(policies):
 def test_summarize_may_read_and_write_the_known_accounts_state(policies):
     key = f"arn:aws:s3:::{BUCKET}/{KNOWN_ACCOUNTS_KEY}"
     assert denied(policies, [("summarize", "s3:GetObject", key), ("summarize", "s3:PutObject", key)]) == []
+
+
+# ------------------------------------------------------------------ recorded end-to-end requests
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory):
+    """One run of the real binaries (two accounts, one OU row): the requests they made."""
+    from tests.e2e.harness import LocalSystem, OrganizationSpec
+    from tests.support import costdata
+    from tests.support.slack_sink import Channel
+
+    with LocalSystem(tmp_path_factory.mktemp("system")) as system:
+        org = system.seed_organization(OrganizationSpec(ous={"Services": ["web-prd", "web-stg"]}))
+        system.load_costs(costdata.generate(seed=3, accounts=2, days=40, today="2026-11-26",
+                                            services_per_account=(2, 3)), org.account_ids)
+        system.deploy([{"OrganizationalUnitId": org.ou_ids["Services"], "Description": "Services",
+                        "ChannelIds": ["C0SERVICES1"], "Currency": "USD", "Granularity": ["DAILY"]}],
+                      channels=[Channel("C0SERVICES1", "services")])
+        system.ce.configure(today="2026-11-26")
+        execution = system.run({"date": "2026-11-26"}, name="iam-calls")
+        assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    return system
+
+
+def test_every_request_is_recorded_with_the_function_that_made_it(recorded):
+    calls = recorded.aws_calls()
+    assert {c["caller"] for c in calls} == {"orgpulse-plan", "orgpulse-report", "orgpulse-summarize"}
+    services = {(c["caller"], c["service"]) for c in calls}
+    assert {("orgpulse-plan", "organizations"), ("orgpulse-plan", "s3"), ("orgpulse-report", "dynamodb"),
+            ("orgpulse-report", "secretsmanager"), ("orgpulse-summarize", "s3")} <= services, services
+
+
+def test_recorded_requests_show_only_the_known_denies(recorded):
+    found = iam_calls.check(recorded)
+    assert iam_calls.unexpected(found) == [], iam_calls.describe(iam_calls.unexpected(found))
+
+
+def test_a_removed_grant_is_caught_on_the_recorded_requests(recorded):
+    policies = json.loads(json.dumps(iam_calls.e2e_function_policies(recorded.started_function_env)))
+    policies["orgpulse-report"]["Statement"] = [
+        s for s in policies["orgpulse-report"]["Statement"] if s.get("Sid") != "DynamodbPutItem"]
+    found = iam_calls.unexpected(iam_calls.denies(recorded.aws_calls(), policies, "123456789012"))
+    assert [(d["caller"], d["action"], d["resource"]) for d in found] == [
+        ("orgpulse-report", "dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/orgpulse-deliveries")]
+    assert "no statement of orgpulse-report's policy allows dynamodb:PutItem" in found[0]["missing"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "bug: summarize reads and writes state/known-accounts.json but is granted runs/* only "
+    "(iam_calls.KNOWN_DENIES); fixed on wip/dayone-infra - once merged this passes and strict xfail "
+    "fails: remove this marker and empty KNOWN_DENIES"))
+def test_recorded_requests_are_all_allowed(recorded):
+    found = iam_calls.check(recorded)
+    assert found == [], "IAM would deny:\n" + iam_calls.describe(found)
