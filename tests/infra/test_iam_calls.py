@@ -154,3 +154,17 @@ def test_a_removed_grant_is_caught_on_the_recorded_requests(recorded):
 def test_recorded_requests_are_all_allowed(recorded):
     found = iam_calls.check(recorded)
     assert found == [], "IAM would deny:\n" + iam_calls.describe(found)
+
+
+def test_member_role_calls_are_judged_by_the_stack_set_template_policy(monkeypatch):
+    member = "210987654321"
+    record = {"caller": "orgpulse-report", "role": f"arn:aws:iam::{member}:role/orgpulse-member-readonly",
+              "service": "budgets", "region": "us-east-1", "method": "POST", "path": "/", "query": {},
+              "target": "AWSBudgetServiceGateway.DescribeBudgets", "body": json.dumps({"AccountId": member})}
+    assert iam_calls.denies([record], {}, ACCOUNT) == []
+    without = iam_calls.member_role_policy(member)
+    without["Statement"] = [s for s in without["Statement"] if s["Sid"] != "ReadBudgets"]
+    monkeypatch.setattr(iam_calls, "member_role_policy", lambda account: without)
+    [found] = iam_calls.denies([record], {}, ACCOUNT)
+    assert (found["action"], found["resource"], found["decision"]) == (
+        "budgets:ViewBudget", f"arn:aws:budgets::{member}:budget/e2e", "ImplicitlyDenied")

@@ -205,27 +205,52 @@ def test_state_machine_definition_is_the_file_the_end_to_end_tests_execute(examp
     assert resources["module.hub.aws_sfn_state_machine.this"]["definition"] == expected
 
 
-def test_state_machine_role_grants_what_its_definition_uses(example_plan):
-    """Template and grants change together: every function the definition invokes is granted,
-    and the S3 actions of an ItemReader/ResultWriter are granted on the run objects."""
-    resources = example_plan.resources()
+def definition_grant_problems(plan) -> list[str]:
+    """What the state machine's definition uses that its role is not granted (template and
+    grants must change together): every function it invokes, and the S3 objects its
+    ItemReader reads and its ResultWriter (if any) writes."""
+    resources = plan.resources()
     definition = resources["module.hub.aws_sfn_state_machine.this"]["definition"]
     document = policy(resources["module.hub.aws_iam_role_policy.state_machine"])
     granted: dict[str, set[str]] = {}
     for statement in document["Statement"]:
         actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
-        resources_ = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
+        targets = statement["Resource"] if isinstance(statement["Resource"], list) else [statement["Resource"]]
         for action in actions:
-            granted.setdefault(action, set()).update(resources_)
+            granted.setdefault(action, set()).update(targets)
+    bucket = resources["module.hub.aws_s3_bucket.this"]["bucket"]
+    runs = f"arn:aws:s3:::{bucket}/runs/*"
+    problems = []
     invoked = set(re.findall(r'"FunctionName": "([^"]+)"', definition))
-    assert invoked and invoked <= granted["lambda:InvokeFunction"], invoked - granted.get("lambda:InvokeFunction", set())
-    bucket_runs = "arn:aws:s3:::orgpulse-111122223333-ap-northeast-1/runs/*"
-    if "arn:aws:states:::s3:getObject" in definition or "ItemReader" in definition:
-        assert bucket_runs in granted.get("s3:GetObject", set())
-    if "ResultWriter" in definition:
-        assert bucket_runs in granted.get("s3:PutObject", set())
-    else:
-        assert "s3:PutObject" not in granted
+    if not invoked:
+        problems.append("the definition invokes no function")
+    problems += [f"lambda:InvokeFunction on {arn} not granted"
+                 for arn in sorted(invoked - granted.get("lambda:InvokeFunction", set()))]
+    if "arn:aws:states:::s3:getObject" in definition and runs not in granted.get("s3:GetObject", set()):
+        problems.append(f"the ItemReader reads {runs}: s3:GetObject not granted")
+    if "ResultWriter" in definition and runs not in granted.get("s3:PutObject", set()):
+        problems.append(f"the ResultWriter writes {runs}: s3:PutObject not granted")
+    if "ResultWriter" not in definition and "s3:PutObject" in granted:
+        problems.append("s3:PutObject granted but the definition writes nothing")
+    return problems
+
+
+def test_state_machine_role_grants_what_its_definition_uses(example_plan):
+    assert definition_grant_problems(example_plan) == []
+
+
+def test_a_grant_removed_without_changing_the_template_is_caught(tmp_path):
+    tree = copy_tree(tmp_path / "tree")
+    lambda_artifacts(tree / "build" / "lambda")
+    iam = tree / "modules" / "hub" / "iam.tf"
+    text = iam.read_text()
+    statement = text[text.index('  statement {\n    sid       = "ReadFanOutItems"'):]
+    statement = statement[: statement.index("\n  }\n") + 5]
+    iam.write_text(text.replace(statement, ""))
+    result = offline(tree, "plan", tree / "terraform", "-var-file=terraform.tfvars.example", "--deployed")
+    assert result.code == 0, result.output
+    assert definition_grant_problems(result) == [
+        "the ItemReader reads arn:aws:s3:::orgpulse-111122223333-ap-northeast-1/runs/*: s3:GetObject not granted"]
 
 
 def test_schedule_expression_and_time_zone(example_plan, second_org_plan):
