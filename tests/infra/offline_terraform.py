@@ -18,6 +18,7 @@ import shutil
 import subprocess
 import zipfile
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,8 +26,18 @@ FUNCTION_BINARIES = ("orgpulse-plan", "orgpulse-report", "orgpulse-summarize")
 PROVIDER_BUILD = Path("build") / "terraform-offline"
 
 
+@lru_cache(maxsize=1)
+def setup() -> None:
+    """The provider's venv and an up-to-date schema in this checkout, which the copies share."""
+    done = subprocess.run([str(REPO / "scripts" / "terraform-offline"), "setup"], cwd=REPO,
+                          capture_output=True, text=True, timeout=900)
+    if done.returncode != 0:
+        raise RuntimeError(f"scripts/terraform-offline setup failed:\n{done.stdout}{done.stderr}")
+
+
 def copy_tree(destination: Path) -> Path:
     """A copy of the repository's tracked files, the worktree's edits included."""
+    setup()
     files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                            cwd=REPO, check=True, capture_output=True).stdout.decode().split("\0")
     for name in filter(None, files):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 
 import pytest
 
@@ -46,9 +45,7 @@ def policies(tmp_path_factory) -> dict[str, dict]:
 
 
 def evaluate(requests: list[dict]) -> list[dict]:
-    done = subprocess.run(["node", str(REPO / "tests/infra/iam_simulate.mjs")], input=json.dumps(requests),
-                          capture_output=True, text=True, cwd=REPO / "tests/infra", timeout=120, check=True)
-    results = json.loads(done.stdout)
+    results = iam_calls.evaluate(requests)
     for request, result in zip(requests, results):
         assert not result["errors"], f"{request['action']} {request['resource']}: {result['errors']}"
     return results

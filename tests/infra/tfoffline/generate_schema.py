@@ -212,10 +212,7 @@ class Manifest:
         if not candidates:
             candidates = [spec for spec in self.types.values() if spec.get("base") == base]
         for spec in candidates:
-            static = next((p for p in spec.get("properties", []) if p["name"] == "tfResourceType"), None)
-            getters, _ = self.js_class(spec["fqn"])
-            source_name = self._resource_type(spec["fqn"])
-            if source_name == type_name:
+            if self._resource_type(spec["fqn"]) == type_name:
                 config = spec["initializer"]["parameters"][2]["type"]["fqn"]
                 return spec["fqn"], config
         raise LookupError(f"{kind} {type_name!r} is not in {PACKAGE}")
