@@ -144,6 +144,8 @@ def main(argv: list[str]) -> int:
             raise SystemExit(f"unknown argument {arg!r}\n{__doc__}")
     os.environ.update(setup([config]))
     os.environ["TF_DATA_DIR"] = str(data_dir(config))
+    # Terraform creates it only when init has something to install (modules).
+    data_dir(config).mkdir(parents=True, exist_ok=True)
     common = {"no_color": ...}
     if run(["init"], {**common, "input": False, "backend": False}, config) != 0:
         return 1
