@@ -31,6 +31,7 @@ from typing import NamedTuple
 import boto3
 
 from tests.e2e.router import Router
+from tests.support.aws_recorder import AwsRecorder
 from tests.support import costdata
 from tests.support.ce_emulator import CostExplorerEmulator
 from tests.support.httpserver import BackgroundServer, QuietHandler
@@ -124,6 +125,10 @@ class Organization:
 
 
 class LocalSystem:
+    # Every system started, for the end-to-end suite's IAM check after each scenario
+    # (tests/e2e/conftest.py clears it before a test and checks each one after).
+    started: list[LocalSystem] = []
+
     def __init__(self, workdir: Path, *, lambda_concurrency: int = 4, ce_page_size: int = 500,
                  max_concurrency: int = 10, quiet: bool = True,
                  extra_function_env: dict[str, str] | None = None):
@@ -139,6 +144,7 @@ class LocalSystem:
         self.processes: list[tuple[str, subprocess.Popen]] = []
         self.servers: list[BackgroundServer] = []
         self.router: Router | None = None
+        self.recorder: AwsRecorder | None = None
         self.state_machine_arn: str | None = None
         self._clients: dict[tuple[str, str], object] = {}
         self._clients_lock = threading.RLock()
@@ -165,6 +171,7 @@ class LocalSystem:
         return process
 
     def start(self) -> None:
+        LocalSystem.started.append(self)
         self.moto_port, self.router_port, self.lambda_port = free_port(), free_port(), free_port()
         self.moto_url = f"http://127.0.0.1:{self.moto_port}"
         self.servers.append(self.ce.serve())
@@ -187,10 +194,16 @@ class LocalSystem:
 
         self.router = Router(self.router_port, self.moto_port, self.lambda_port)
         threading.Thread(target=self.router.serve_forever, daemon=True).start()
+        # The functions reach moto through the recorder: tests/infra/iam_calls.py checks each
+        # request against the function's planned policy (the conftest does after each scenario).
+        self.recorder = AwsRecorder(free_port(), self.moto_port, pids=self._function_pids)
+        threading.Thread(target=self.recorder.serve_forever, daemon=True).start()
 
         self._build_functions()
         watch_log = self.workdir / "cargo-lambda.log"
-        env = {**os.environ, **AWS_ENV, **self.function_env()}
+        # Kept for checks after the run (function_env() needs the running doubles).
+        self.started_function_env = self.function_env()
+        env = {**os.environ, **AWS_ENV, **self.started_function_env}
         watch = self._spawn(
             "cargo-lambda",
             [self._cargo_lambda(), "lambda", "watch", "--invoke-address", "127.0.0.1",
@@ -200,6 +213,18 @@ class LocalSystem:
         )
         wait_for("cargo lambda watch", lambda: socket.create_connection(("127.0.0.1", self.lambda_port), 1),
                  300, watch, watch_log)
+
+    def _function_pids(self) -> list[int]:
+        """The processes `cargo lambda watch` runs the functions in."""
+        return [pid for name, process in self.processes if name == "cargo-lambda"
+                for pid in descendants(process.pid)]
+
+    def aws_calls(self) -> list[dict]:
+        """Every AWS request the functions made so far (tests/support/aws_recorder.py)."""
+        if self.recorder is None:
+            return []
+        with self.recorder.lock:
+            return list(self.recorder.calls)
 
     def _cargo_lambda(self) -> str:
         found = shutil.which("cargo-lambda") or str(Path(sys.executable).parent / "cargo-lambda")
@@ -230,7 +255,7 @@ class LocalSystem:
     def function_env(self) -> dict[str, str]:
         """What the hub module sets on the functions, pointed at the emulators."""
         return {
-            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.recorder.server_address[1]}" if self.recorder else self.moto_url,
             "AWS_ENDPOINT_URL_COST_EXPLORER": self.ce_url,
             "SLACK_API_URL": self.slack_api_url,
             "ORGPULSE_ECB_URL": self.ecb_url,
@@ -278,6 +303,9 @@ class LocalSystem:
             self.router.shutdown()
             self.router.server_close()
             self.router = None
+        if self.recorder is not None:
+            self.recorder.shutdown()
+            self.recorder.server_close()
         for server in self.servers:
             server.stop()
         self.servers.clear()

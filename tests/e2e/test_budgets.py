@@ -170,3 +170,9 @@ def test_budgets_inside_member_accounts_appear_in_their_reports(system):
     assert roles == {prod: "available", stg: "available", sandbox: "not_checked"}
     plan = system.object(f"runs/{run_id}/plan.json")
     assert [gap["account_id"] for gap in plan["member_roles_missing"]] == [sandbox]
+
+    # The budgets were read with the member role's credentials: the IAM check after the scenario
+    # (tests/e2e/conftest.py) judges these against the StackSet template's policy.
+    member_calls = {(c["role"], c["service"]) for c in system.aws_calls() if c.get("role")}
+    assert member_calls == {(f"arn:aws:iam::{prod}:role/{MEMBER_ROLE}", "budgets"),
+                            (f"arn:aws:iam::{stg}:role/{MEMBER_ROLE}", "budgets")}, member_calls
