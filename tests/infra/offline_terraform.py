@@ -12,6 +12,7 @@ plan reads their hash, never their content).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -57,13 +58,21 @@ def copy_tree(destination: Path) -> Path:
     return destination
 
 
-def lambda_artifacts(directory: Path, architecture: str = "arm64") -> Path:
-    """<directory>/<binary>/bootstrap.zip for each function, as scripts/build-lambdas lays them out."""
+def lambda_artifacts(directory: Path, architecture: str = "x86_64") -> Path:
+    """What scripts/build-lambdas leaves in `directory`: <binary>/bootstrap.zip for each function
+    (small stand-ins) and manifest.json, the architecture and each zip's sha256 that the hub
+    module's artifacts check reads at plan time."""
+    binaries = []
     for binary in FUNCTION_BINARIES:
         folder = directory / binary
         folder.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(folder / "bootstrap.zip", "w") as archive:
             archive.writestr("bootstrap", f"stand-in for {binary} ({architecture})\n")
+        digest = hashlib.sha256((folder / "bootstrap.zip").read_bytes()).hexdigest()
+        binaries.append({"name": binary, "zip": f"{binary}/bootstrap.zip", "sha256": digest})
+    build_command = "scripts/build-lambdas" + (" --arm64" if architecture == "arm64" else "")
+    manifest = {"architecture": architecture, "binaries": binaries, "build_command": build_command}
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return directory
 
 

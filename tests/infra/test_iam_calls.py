@@ -89,11 +89,9 @@ def test_assume_role_is_denied_outside_the_organisation(policies):
     assert [r["decision"] for r in evaluate([inside, outside])] == ["Allowed", "ImplicitlyDenied"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: summarize reads and writes state/known-accounts.json (lambdas/workflow/src/summarize.rs) but "
-    "modules/hub/locals.tf grants it s3:GetObject/s3:PutObject on runs/* only; the grant is fixed on "
-    "wip/dayone-infra - when that merges this test passes and strict xfail fails: remove the marker"))
 def test_summarize_may_read_and_write_the_known_accounts_state(policies):
+    # Denied before the grant was narrowed to exactly this object (it was runs/* only): the first
+    # bug this check found, in every recorded end-to-end run.
     key = f"arn:aws:s3:::{BUCKET}/{KNOWN_ACCOUNTS_KEY}"
     assert denied(policies, [("summarize", "s3:GetObject", key), ("summarize", "s3:PutObject", key)]) == []
 
@@ -144,10 +142,6 @@ def test_a_removed_grant_is_caught_on_the_recorded_requests(recorded):
     assert "no statement of orgpulse-report's policy allows dynamodb:PutItem" in found[0]["missing"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: summarize reads and writes state/known-accounts.json but is granted runs/* only "
-    "(iam_calls.KNOWN_DENIES); fixed on wip/dayone-infra - once merged this passes and strict xfail "
-    "fails: remove this marker and empty KNOWN_DENIES"))
 def test_recorded_requests_are_all_allowed(recorded):
     found = iam_calls.check(recorded)
     assert found == [], "IAM would deny:\n" + iam_calls.describe(found)

@@ -84,7 +84,9 @@ def test_fault_fails_the_offline_plan_with_terraforms_diagnostic(tmp_path, name)
     assert fault.message in flowing, result.output
     if name == "templatefile() variable not given":
         # Terraform points at the templatefile() call and names the template's line in the detail.
-        assert "../modules/hub/templates/state-machine.asl.json.tftpl:50," in flowing, result.output
+        template = (tree / "modules/hub/templates/state-machine.asl.json.tftpl").read_text()
+        first_use = template[: template.index("${max_concurrency}")].count("\n") + 1
+        assert f"../modules/hub/templates/state-machine.asl.json.tftpl:{first_use}," in flowing, result.output
         line = text[: text.index("state_machine_definition = templatefile(")].count("\n") + 1
     if fault.located:
         shown = fault.file.replace("modules/", "../modules/").replace("terraform/", "")

@@ -130,8 +130,13 @@ def test_second_org_tfvars_plans_with_its_own_choices(second_org_plan):
         'module.member_roles.aws_cloudformation_stack_set_instance.this["eu-west-1_ou-ab12-ijklmn56"]',
     ]
     assert resources["module.member_roles.aws_cloudformation_stack_set.this"]["call_as"] == "DELEGATED_ADMIN"
+    # Service-managed StackSets live in the management account even when a delegated
+    # administrator manages them, so the hub (always in the management account) reads the
+    # instances as SELF and needs no delegated-administrator grant.
     plan_policy = policy(resources['module.hub.aws_iam_role_policy.lambda["plan"]'])
-    assert "ReadStackSetsDelegatedAdministrators" in {s["Sid"] for s in plan_policy["Statement"]}
+    assert "ReadStackSetsDelegatedAdministrators" not in {s["Sid"] for s in plan_policy["Statement"]}
+    plan_env = resources['module.hub.aws_lambda_function.this["plan"]']["environment"][0]["variables"]
+    assert plan_env.get("ORGPULSE_MEMBER_STACKSET_CALL_AS", "SELF") == "SELF"
 
 
 # ------------------------------------------------------------------ assertions on plan.json
@@ -200,7 +205,7 @@ def test_state_machine_definition_is_the_file_the_end_to_end_tests_execute(examp
     expected = render_state_machine(tmp_path, {
         "plan_function_arn": arns["plan"], "report_function_arn": arns["report"],
         "summarize_function_arn": arns["summarize"], "max_concurrency": 10,
-        "map_child_execution_type": "STANDARD", "retry_interval_seconds": 2,
+        "map_child_execution_type": "STANDARD", "retry_interval_seconds": 2, "partition": "aws",
     })
     assert resources["module.hub.aws_sfn_state_machine.this"]["definition"] == expected
 
