@@ -157,3 +157,7 @@ def slack_client(slack_sink):
     from slack_sdk import WebClient
 
     return WebClient(token=SLACK_TOKEN, base_url=slack_sink.api_url, timeout=5)
+
+
+def pytest_report_header(config):
+    return f"orgpulse session today: {session_today()} ({costdata.TODAY_ENV}; wall clock {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ})"
