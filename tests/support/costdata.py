@@ -81,9 +81,12 @@ DEFAULT_USAGE_UNIT = "N/A"
 TODAY_ENV = "ORGPULSE_TEST_TODAY"
 
 
-def pinned_today() -> date:
-    """The day the test session is pinned to (ORGPULSE_TEST_TODAY); an error when unset."""
+def pinned_today(default: date | None = None) -> date:
+    """The day the test session is pinned to (ORGPULSE_TEST_TODAY); `default` when it is unset,
+    an error without one."""
     value = os.environ.get(TODAY_ENV, "")
+    if not value and default is not None:
+        return default
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -178,9 +181,14 @@ class Dataset:
                 yield from per_account.get(account, ())
 
 
+# The "today" of an emulator started with no data outside a test session (scripts/demo and
+# scripts/bench start one, then load a dataset, whose own "today" replaces this placeholder).
+NO_DATA_TODAY = date(2000, 1, 1)
+
+
 def empty_dataset(today: date | None = None) -> Dataset:
     return Dataset(
-        today=today or pinned_today(),
+        today=today or pinned_today(default=NO_DATA_TODAY),
         estimated_days=2,
         currency="USD",
         accounts={},
