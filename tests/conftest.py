@@ -9,8 +9,9 @@ loopback ports (background threads, stopped after the test), and generated cost 
 
 from __future__ import annotations
 
+import os
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,15 @@ ZERO_COST_ACCOUNT = 3  # no charges at all
 SPIKE_ACCOUNT = 4  # yesterday's top service at 8x
 
 
-def utc_today():
-    return datetime.now(UTC).date()
+# The session's "today": ORGPULSE_TEST_TODAY when set (the date matrix of `scripts/test dates`
+# may set it), else the UTC date read here, once, and exported, so that every double, fixture and
+# child process of this session agrees on one day even across midnight. Under faketime the read
+# gives the faked date. The doubles never read the clock themselves (costdata.pinned_today).
+os.environ.setdefault(costdata.TODAY_ENV, datetime.now(UTC).date().isoformat())
+
+
+def session_today() -> date:
+    return costdata.pinned_today()
 
 
 def standard_dataset(today=None, **overrides) -> dict:
@@ -52,7 +60,7 @@ def standard_dataset(today=None, **overrides) -> dict:
         seed=DATASET_SEED,
         accounts=10,
         days=70,
-        today=(today or utc_today()).isoformat(),
+        today=(today or session_today()).isoformat(),
         long_tail_accounts=[LONG_TAIL_ACCOUNT],
         credit_accounts=[CREDIT_ACCOUNT],
         credits_exceed_usage_accounts=[CREDITS_EXCEED_ACCOUNT],
@@ -66,7 +74,7 @@ def standard_dataset(today=None, **overrides) -> dict:
 
 @pytest.fixture(scope="session")
 def cost_dataset_document() -> dict:
-    """A generated 10-account organisation (+1 new account) around today's date (UTC): JSON
+    """A generated 10-account organisation (+1 new account) around the session's today: JSON
     document in the costdata format, e.g. to write to a file for another process."""
     return standard_dataset()
 
@@ -149,3 +157,7 @@ def slack_client(slack_sink):
     from slack_sdk import WebClient
 
     return WebClient(token=SLACK_TOKEN, base_url=slack_sink.api_url, timeout=5)
+
+
+def pytest_report_header(config):
+    return f"orgpulse session today: {session_today()} ({costdata.TODAY_ENV}; wall clock {datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ})"

@@ -30,7 +30,9 @@ An account flagged "new" makes the emulator answer DataUnavailableException for 
 that are restricted to it, the way Cost Explorer treats accounts with no billing data yet.
 
 Generator: `generate(seed=..., accounts=..., days=..., today=...)` returns such a document;
-the same arguments always give the same document. CLI:
+the same arguments always give the same document. Nothing here reads the wall clock: "today" is
+an argument, or else the date in ORGPULSE_TEST_TODAY, which tests/conftest.py sets once per test
+session (so a whole run, and every process it starts, agrees on one day). CLI:
 
     python -m tests.support.costdata --out data.json --accounts 20 --days 62 --seed 7 \
         --today 2026-11-28 --long-tail 0 --credits 1 --credits-exceed 2 --zero 3 --new 1 \
@@ -42,12 +44,13 @@ from __future__ import annotations
 import argparse
 import calendar
 import json
+import os
 import random
 import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
@@ -72,6 +75,25 @@ _METRIC_FIELDS = ("unblended", "blended", "amortized", "net_unblended", "net_amo
 DEFAULT_REGION = "us-east-1"
 DEFAULT_RECORD_TYPE = "Usage"
 DEFAULT_USAGE_UNIT = "N/A"
+
+# The test suite's "today" (YYYY-MM-DD), set by tests/conftest.py: the doubles never read the
+# clock themselves, so a test run under faketime or with this variable sees one consistent day.
+TODAY_ENV = "ORGPULSE_TEST_TODAY"
+
+
+def pinned_today(default: date | None = None) -> date:
+    """The day the test session is pinned to (ORGPULSE_TEST_TODAY); `default` when it is unset,
+    an error without one."""
+    value = os.environ.get(TODAY_ENV, "")
+    if not value and default is not None:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RuntimeError(
+            f"no 'today' given and {TODAY_ENV}={value!r} is not a YYYY-MM-DD date: pass today= "
+            f"(--today) explicitly, or set {TODAY_ENV} (tests/conftest.py does for pytest)"
+        ) from None
 
 
 class DatasetError(ValueError):
@@ -159,9 +181,14 @@ class Dataset:
                 yield from per_account.get(account, ())
 
 
+# The "today" of an emulator started with no data outside a test session (scripts/demo and
+# scripts/bench start one, then load a dataset, whose own "today" replaces this placeholder).
+NO_DATA_TODAY = date(2000, 1, 1)
+
+
 def empty_dataset(today: date | None = None) -> Dataset:
     return Dataset(
-        today=today or datetime.now(UTC).date(),
+        today=today or pinned_today(default=NO_DATA_TODAY),
         estimated_days=2,
         currency="USD",
         accounts={},
@@ -547,13 +574,15 @@ def generate(
     Account arguments are indices into the generated accounts (0 .. accounts-1):
     long_tail_accounts get LONG_TAIL_SERVICE_COUNT services; credit_accounts get promotional
     credits of ~30% of their usage; credits_exceed_usage_accounts get credits of 125% of usage
-    (net negative days); zero_cost_accounts have no charges at all. new_accounts adds that many
+    (usage net of credits is negative every day; the monthly tax on the 1st is not credited, so
+    with tax the 1st of a month is positive); zero_cost_accounts have no charges at all. new_accounts adds that many
     accounts flagged "new" (no data yet). A spike is {"account": index, "date": "YYYY-MM-DD" or
     days-ago int, "factor": int, "service": optional name (default: the account's largest)}.
-    Data covers the `days` days before `today` (UTC today by default); today has no data yet.
+    Data covers the `days` days before `today` (default: `pinned_today()`, never the wall clock);
+    today has no data yet.
     """
     rng = random.Random(seed)
-    today_date = date.fromisoformat(today) if isinstance(today, str) else today or datetime.now(UTC).date()
+    today_date = date.fromisoformat(today) if isinstance(today, str) else today or pinned_today()
     ou_names = ous or DEFAULT_OUS
     root_suffix = f"{rng.randrange(16**4):04x}"
     organizational_units = [
@@ -796,7 +825,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--accounts", type=int, default=10)
     parser.add_argument("--days", type=int, default=62, help="days of history before today")
-    parser.add_argument("--today", help="YYYY-MM-DD (default: today, UTC)")
+    parser.add_argument("--today", help=f"YYYY-MM-DD (default: ${TODAY_ENV})")
     parser.add_argument("--services", default="6-14", help="services per account, MIN-MAX")
     parser.add_argument("--long-tail", type=_indices, default=[], help="account indices with 200 services")
     parser.add_argument("--credits", type=_indices, default=[], help="account indices with credits")

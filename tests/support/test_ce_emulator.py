@@ -18,6 +18,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.conftest import CREDIT_ACCOUNT, CREDITS_EXCEED_ACCOUNT, REPO_ROOT, SPIKE_ACCOUNT
+from tests.conftest import standard_dataset as standard_dataset_on
 from tests.support import costdata
 from tests.support.ce_emulator import CONTENT_TYPE, CostExplorerEmulator
 
@@ -436,15 +437,44 @@ def test_an_invalid_page_token_is_rejected(tiny):
 
 
 def test_credits_larger_than_usage_give_negative_days(ce_client, cost_dataset, cost_dataset_document):
+    # Usage net of credits, without the tax posted on the 1st of each month (credits do not
+    # cover it): a window that contains a 1st would otherwise have one positive day, so the
+    # test held only on some days of the month.
     account = cost_dataset_document["accounts"][CREDITS_EXCEED_ACCOUNT]["id"]
     today = cost_dataset.today
     answer = usage(
         ce_client,
         (today - timedelta(days=5)).isoformat(),
         today.isoformat(),
-        Filter={"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [account]}},
+        Filter={
+            "And": [
+                {"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [account]}},
+                {"Dimensions": {"Key": "RECORD_TYPE", "Values": ["Usage", "Credit"]}},
+            ]
+        },
     )
+    assert len(answer["ResultsByTime"]) == 5
     assert all(amount(r) < 0 for r in answer["ResultsByTime"])
+
+
+def test_tax_on_the_first_of_the_month_is_not_covered_by_credits():
+    # The other side of the test above, on a fixed date whose window contains a 1st.
+    document = standard_dataset_on(date(2026, 12, 3))
+    account = document["accounts"][CREDITS_EXCEED_ACCOUNT]["id"]
+    emulator = CostExplorerEmulator(costdata.load_dataset(document))
+    server = emulator.serve()
+    try:
+        client = boto3.client(
+            "ce", endpoint_url=emulator.url, region_name="us-east-1", aws_access_key_id="testing",
+            aws_secret_access_key="testing", config=Config(retries={"mode": "standard", "total_max_attempts": 1}),
+        )
+        answer = usage(client, "2026-11-28", "2026-12-03",
+                       Filter={"Dimensions": {"Key": "LINKED_ACCOUNT", "Values": [account]}})
+    finally:
+        server.stop()
+    signs = {r["TimePeriod"]["Start"]: amount(r) > 0 for r in answer["ResultsByTime"]}
+    assert signs == {"2026-11-28": False, "2026-11-29": False, "2026-11-30": False,
+                     "2026-12-01": True, "2026-12-02": False}
 
 
 # -- forecasts ----------------------------------------------------------------------------------------

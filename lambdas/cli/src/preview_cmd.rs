@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use orgpulse_config::{AccountId, AccountSettings, Granularity, Loaded, OrgUnitId};
 use orgpulse_cost::{
@@ -110,7 +110,9 @@ pub async fn run(args: PreviewArgs) -> Result<Status, Failure> {
     {
         org.time_zone = session::default_time_zone()?;
     }
-    let date = args.date.unwrap_or_else(|| report_date(&org, Utc::now()));
+    let date = args
+        .date
+        .unwrap_or_else(|| report_date(&org, orgpulse_config::clock::now()));
     let kinds: Vec<Granularity> = match args.kind {
         Some(kind) => vec![kind.into()],
         None => settings.granularities.clone(),

@@ -8,7 +8,9 @@
 //! - [`cost_explorer_filter`] turns an account and its `CostTags` into Cost Explorer's `Filter`.
 //! - [`Table`] is the untyped level (cells as typed) that `orgpulse config convert` uses, so
 //!   JSON → CSV → JSON keeps every row and column.
+//! - [`clock`] is the one wall-clock read of every crate (tests pin it).
 
+pub mod clock;
 pub mod columns;
 pub mod config;
 pub mod cost_tags;

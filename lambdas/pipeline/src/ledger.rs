@@ -614,7 +614,7 @@ fn previous_claim(entry: &LedgerEntry) -> Option<PreviousClaim> {
 fn claim_token() -> String {
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(
-        std::time::SystemTime::now()
+        orgpulse_config::clock::system_now()
             .duration_since(std::time::UNIX_EPOCH)
             .unwrap_or_default()
             .as_nanos(),

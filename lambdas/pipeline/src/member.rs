@@ -135,7 +135,7 @@ impl MemberRoles {
             });
         };
         let expiration = SystemTime::try_from(*credentials.expiration())
-            .unwrap_or_else(|_| SystemTime::now() + SESSION_DURATION);
+            .unwrap_or_else(|_| orgpulse_config::clock::system_now() + SESSION_DURATION);
         let config = self
             .base
             .to_builder()

@@ -7,7 +7,7 @@
 //! network failures are retried; everything else is answered at once with what to do.
 
 use std::fmt;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use jsonwebtoken::{Algorithm, Header};
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER};
@@ -15,6 +15,8 @@ use reqwest::{RequestBuilder, StatusCode};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::Mutex;
+
+use orgpulse_config::clock;
 
 use crate::error::{Result, SheetsError, ROTATE_KEY_FIX};
 use crate::grid::{self, quoted_title, range_start, SheetValues, SpreadsheetMeta, ValueRange};
@@ -417,7 +419,7 @@ impl SheetsClient {
     }
 
     fn assertion(&self) -> Result<String> {
-        let now = SystemTime::now()
+        let now = clock::system_now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_secs();
@@ -667,7 +669,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
             .then(|| Duration::from_secs_f64(seconds));
     }
     let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let wait = when.signed_duration_since(chrono::Utc::now());
+    let wait = when.signed_duration_since(clock::now());
     Some(wait.to_std().unwrap_or_default())
 }
 

@@ -31,6 +31,8 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 
+use orgpulse_config::clock;
+
 use crate::limits::{self, LimitViolations};
 use crate::render::{delivery_key_of, PostMessage, DELIVERY_KEY_FIELD};
 
@@ -497,7 +499,7 @@ impl SlackClient {
         let channel = message.channel.0.as_str();
         let delivery_key = delivery_key_of(message);
         // Slack's clock and ours differ a little; look a minute further back.
-        let since = SystemTime::now() - Duration::from_secs(60);
+        let since = clock::system_now() - Duration::from_secs(60);
 
         let mut budget = RetryBudget {
             deadline,
@@ -635,7 +637,7 @@ impl SlackClient {
                 let wait = retry_after + random_share_of(retry_after);
                 let past_deadline = budget
                     .deadline
-                    .is_some_and(|deadline| SystemTime::now() + wait > deadline);
+                    .is_some_and(|deadline| clock::system_now() + wait > deadline);
                 if past_deadline || budget.ratelimited_wait + wait > self.config.ratelimit_patience
                 {
                     return Err(SlackError::StillRateLimited {

@@ -200,7 +200,7 @@ impl ConfigSource {
             };
         }
 
-        let now = Utc::now();
+        let now = orgpulse_config::clock::now();
         let merged = merge(&table, loaded, last_good.as_ref(), &source, now, &mut notes);
         if last_good.as_ref() != Some(&merged.last_good) {
             files.put_json(LAST_GOOD_KEY, &merged.last_good).await?;

@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use chrono::Utc;
+use orgpulse_config::clock;
 use orgpulse_config::ChannelId;
 use orgpulse_pipeline::ledger::{ClaimOutcome, DeliveryLedger, LedgerKey};
 use orgpulse_slack::{PostMessage, SlackClient};
@@ -49,7 +49,7 @@ impl Outbox {
             return Ok(DeliveryStatus::DryRun);
         };
         let channel = ChannelId(message.channel.0.clone());
-        let claim = match ledger.claim(key, owner, Utc::now()).await? {
+        let claim = match ledger.claim(key, owner, clock::now()).await? {
             ClaimOutcome::AlreadyDelivered { .. } => return Ok(DeliveryStatus::AlreadyDelivered),
             ClaimOutcome::InFlight {
                 claimed_by,
@@ -70,7 +70,7 @@ impl Outbox {
             let since = SystemTime::from(since) - std::time::Duration::from_secs(60);
             match slack.find_delivery(&channel.0, key.as_str(), since).await {
                 Ok(Some(ts)) => {
-                    ledger.mark_delivered(&claim, &ts, Utc::now()).await?;
+                    ledger.mark_delivered(&claim, &ts, clock::now()).await?;
                     return Ok(DeliveryStatus::AlreadyDelivered);
                 }
                 Ok(None) => {}
@@ -86,7 +86,7 @@ impl Outbox {
         match slack.post_message_before(message, deadline).await {
             Ok(posted) => {
                 ledger
-                    .mark_delivered(&claim, &posted.ts, Utc::now())
+                    .mark_delivered(&claim, &posted.ts, clock::now())
                     .await?;
                 // `found_earlier` is this call's own post whose answer was lost: still sent now.
                 Ok(DeliveryStatus::Sent { ts: posted.ts })
@@ -101,7 +101,7 @@ impl Outbox {
                 })
             }
             Err(err) => {
-                ledger.release(&claim, err.code(), Utc::now()).await?;
+                ledger.release(&claim, err.code(), clock::now()).await?;
                 let (code, message) = (err.code().to_owned(), err.to_string());
                 Ok(if err.is_retryable() {
                     DeliveryStatus::Retryable { code, message }

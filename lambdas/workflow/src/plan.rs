@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use orgpulse_config::{
     AccountId, Config, CostMetric, CurrencyCode, Granularity, OrgSettings, OrgUnitId,
@@ -65,17 +65,7 @@ impl Planner {
         {
             org.time_zone = self.default_time_zone;
         }
-        let today = match event.input.date {
-            Some(date) => date,
-            None => report_date(
-                &org,
-                event
-                    .input
-                    .scheduled_time
-                    .or(event.started_at)
-                    .unwrap_or_else(Utc::now),
-            ),
-        };
+        let today = run_date(&org, event);
         let run_id = run_id(event, today);
         let layout = RunLayout {
             run_id: run_id.clone(),
@@ -302,6 +292,23 @@ impl Planner {
     }
 }
 
+/// The day a run reports on: the input's `date` (an operator re-running a day), else the
+/// schedule's `scheduled_time` or the execution's start, in the organization's time zone; the
+/// wall clock (through the one clock module) only for a manual run with neither.
+fn run_date(org: &OrgSettings, event: &PlanEvent) -> NaiveDate {
+    match event.input.date {
+        Some(date) => date,
+        None => report_date(
+            org,
+            event
+                .input
+                .scheduled_time
+                .or(event.started_at)
+                .unwrap_or_else(orgpulse_config::clock::now),
+        ),
+    }
+}
+
 /// The execution name when Step Functions gives one (unique per state machine), else the date
 /// and time: a run's files never mix with another run's.
 fn run_id(event: &PlanEvent, today: NaiveDate) -> String {
@@ -320,7 +327,12 @@ fn run_id(event: &PlanEvent, today: NaiveDate) -> String {
                 .collect::<String>()
         })
         .filter(|name| !name.is_empty());
-    cleaned.unwrap_or_else(|| format!("{today}-{}", Utc::now().format("%H%M%S%3f")))
+    cleaned.unwrap_or_else(|| {
+        format!(
+            "{today}-{}",
+            orgpulse_config::clock::now().format("%H%M%S%3f")
+        )
+    })
 }
 
 fn account_ref(account: &OrgAccount, onboarded: bool) -> AccountRef {
@@ -351,5 +363,60 @@ impl RateSource for LiveRates<'_> {
         currency: &CurrencyCode,
     ) -> std::result::Result<AppliedRate, orgpulse_cost::RateError> {
         self.0.usd_rate(currency).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::RunInput;
+    use chrono::{TimeZone, Utc};
+
+    fn org_in(time_zone: chrono_tz::Tz) -> OrgSettings {
+        OrgSettings {
+            time_zone,
+            ..OrgSettings::default()
+        }
+    }
+
+    #[test]
+    fn a_manual_run_reports_on_the_pinned_clocks_day_in_the_organizations_time_zone() {
+        // 31 December 23:30 UTC is already 1 January in Tokyo, still 31 December in New York.
+        let _pinned =
+            orgpulse_config::clock::pin(Utc.with_ymd_and_hms(2026, 12, 31, 23, 30, 0).unwrap());
+        let manual = PlanEvent::default();
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            run_date(&org_in(chrono_tz::Asia::Tokyo), &manual),
+            day(2027, 1, 1)
+        );
+        assert_eq!(
+            run_date(&org_in(chrono_tz::America::New_York), &manual),
+            day(2026, 12, 31)
+        );
+        assert_eq!(run_id(&manual, day(2027, 1, 1)), "2027-01-01-233000000");
+        // The schedule's time and an explicit date win over the clock.
+        let scheduled = PlanEvent {
+            input: RunInput {
+                scheduled_time: Some(Utc.with_ymd_and_hms(2028, 2, 28, 23, 0, 0).unwrap()),
+                date: None,
+            },
+            ..PlanEvent::default()
+        };
+        assert_eq!(
+            run_date(&org_in(chrono_tz::Asia::Tokyo), &scheduled),
+            day(2028, 2, 29)
+        );
+        let rerun = PlanEvent {
+            input: RunInput {
+                date: Some(day(2026, 3, 1)),
+                scheduled_time: None,
+            },
+            ..PlanEvent::default()
+        };
+        assert_eq!(
+            run_date(&org_in(chrono_tz::Asia::Tokyo), &rerun),
+            day(2026, 3, 1)
+        );
     }
 }

@@ -76,7 +76,7 @@ pub fn lambda_deadline(milliseconds: u64) -> SystemTime {
     if milliseconds >= SEPTEMBER_2001_MS {
         UNIX_EPOCH + Duration::from_millis(milliseconds)
     } else {
-        SystemTime::now() + Duration::from_millis(milliseconds)
+        orgpulse_config::clock::system_now() + Duration::from_millis(milliseconds)
     }
 }
 
