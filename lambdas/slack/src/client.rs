@@ -245,8 +245,9 @@ impl SlackErrorCode {
                  the app and store the new Bot User OAuth Token in the Slack token secret"
             }
             MissingScope => {
-                "the app lacks a scope: add chat:write (and channels:history, groups:history \
-                 for delivery checks) under OAuth & Permissions, then reinstall the app"
+                "the app lacks a scope: add chat:write, channels:history and groups:history \
+                 (delivery checks), channels:read and groups:read (channel membership) under \
+                 OAuth & Permissions, then reinstall the app"
             }
             NoPermission | RestrictedAction | TeamAccessNotGranted => {
                 "the workspace does not let the app post there: ask a Slack admin to allow the \
@@ -900,6 +901,25 @@ struct ConversationId {
     id: String,
 }
 
+/// One conversation as `conversations.info` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ConversationInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub is_private: bool,
+    #[serde(default)]
+    pub is_archived: bool,
+    #[serde(default)]
+    pub is_member: bool,
+}
+
+#[derive(Deserialize)]
+struct ConversationInfoResponse {
+    channel: ConversationInfo,
+}
+
 impl SlackClient {
     /// Re-reads the token with `refresh` when Slack answers `invalid_auth`, `token_revoked` or
     /// `token_expired`: once per call, and only a token different from the one refused is
@@ -1000,6 +1020,28 @@ impl SlackClient {
             bot_id: answer.bot_id,
             scopes,
         })
+    }
+
+    /// `conversations.info` for one channel; `None` when Slack says `channel_not_found` (no
+    /// such channel, or a private channel the app is not in: Slack does not tell them apart).
+    pub async fn conversation_info(
+        &self,
+        channel: &str,
+    ) -> Result<Option<ConversationInfo>, SlackError> {
+        const METHOD: &str = "conversations.info";
+        let query = [("channel", channel.to_string())];
+        match self.call(METHOD, Request::Get(&query)).await {
+            Ok(response) => {
+                let answer: ConversationInfoResponse =
+                    serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
+                Ok(Some(answer.channel))
+            }
+            Err(SlackError::Api {
+                code: SlackErrorCode::ChannelNotFound,
+                ..
+            }) => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
     /// The IDs of the conversations of `types` (`public_channel`, `private_channel`, `im`,

@@ -11,8 +11,8 @@ pub mod text;
 mod view;
 
 pub use client::{
-    AuthInfo, Posted, SlackClient, SlackClientConfig, SlackError, SlackErrorCode, SlackToken,
-    TokenRefresh, MEMBERSHIP_TYPES,
+    AuthInfo, ConversationInfo, Posted, SlackClient, SlackClientConfig, SlackError, SlackErrorCode,
+    SlackToken, TokenRefresh, MEMBERSHIP_TYPES,
 };
 pub use html::{mrkdwn_to_html, render_page, render_page_with_report, RenderedPage};
 pub use limits::{check as check_limits, LimitViolations, Violation};

@@ -5,9 +5,11 @@
 //! app is not in is not posted to at all: its reports are recorded as failed with the fix
 //! (`/invite @<app>` in that channel), once, instead of failing again on every retry.
 //!
-//! The plan step checks it once per run, in two Slack calls plus one per further page of
-//! conversations: `auth.test` (the app's name for the fix) and `users.conversations` (every
-//! conversation the app is in, 999 a page).
+//! The plan step checks it once per run: `auth.test` (the app's name for the fix),
+//! `users.conversations` (every conversation the app is in, 999 a page: one call for most
+//! workspaces), and one `conversations.info` per configured channel missing from that list, to
+//! tell a channel the app is not in (`is_member: false`) from one that does not exist. Scopes:
+//! channels:read and groups:read (im:read when `D…` IDs are configured).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -110,13 +112,27 @@ async fn check_with(
                      and groups:read scopes (im:read for D… IDs) and reinstall it"
             )
         })?;
+    // A channel missing from the list is either one the app is not in or one that does not
+    // exist (deleted, mistyped): one conversations.info each tells them apart, so a wrong ID
+    // keeps its own fix (channel_not_found when posting, not retried).
+    let mut not_joined = BTreeSet::new();
+    for channel in channels.iter().filter(|c| !members.contains(&c.0)) {
+        match slack.conversation_info(&channel.0).await {
+            Ok(Some(info)) if !info.is_member => {
+                not_joined.insert(channel.clone());
+            }
+            Ok(_) => {}
+            Err(e) => {
+                return Err(format!(
+                    "could not look up Slack channel {channel}, so every configured channel \
+                     was posted to unchecked ({e})"
+                ))
+            }
+        }
+    }
     Ok(Membership {
         app_name: auth.user,
-        not_joined: channels
-            .iter()
-            .filter(|c| !members.contains(&c.0))
-            .cloned()
-            .collect(),
+        not_joined,
     })
 }
 
@@ -223,5 +239,25 @@ mod tests {
         );
         // Permanent: the item succeeds, Step Functions does not retry it.
         assert!(reporter.handle(&item).await.is_ok());
+    }
+
+    #[test]
+    fn the_summary_names_each_channel_with_the_fix() {
+        let mut plan = crate::test_support::plan_record();
+        plan.channels_not_joined = vec![ChannelNotJoined {
+            channel: channel("C0MISSING"),
+            accounts: vec![AccountId::parse("111111111111").unwrap()],
+            fix: invite_fix("orgpulse", &channel("C0MISSING")),
+        }];
+        let text = crate::summary_message::RunSummary::new(plan, Vec::new(), None).to_text();
+        assert!(
+            text.contains("Slack channels the app is not in (1) — nothing was posted there"),
+            "{text}"
+        );
+        assert!(
+            text.contains("C0MISSING (1 account): the app is not a member of C0MISSING"),
+            "{text}"
+        );
+        assert!(text.contains("/invite @orgpulse in that channel"), "{text}");
     }
 }

@@ -179,7 +179,11 @@ impl RunSummary {
                 ),
                 plan.channels_not_joined
                     .iter()
-                    .map(|c| format!("{} ({} accounts): {}", c.channel, c.accounts.len(), c.fix))
+                    .map(|c| {
+                        let n = c.accounts.len();
+                        let s = if n == 1 { "" } else { "s" };
+                        format!("{} ({n} account{s}): {}", c.channel, c.fix)
+                    })
                     .collect(),
             ));
         }
