@@ -104,7 +104,7 @@ def deploy(aws, ce_emulator, slack_sink, *, feature_set="ALL", trusted_access=Tr
 
 @pytest.fixture
 def doctor(orgpulse_bin, moto_url, ce_emulator, slack_sink, tmp_path):
-    def run(*args: str, credentials: dict | None = None) -> subprocess.CompletedProcess:
+    def run(*args: str, credentials: dict | None = None, extra_env: dict | None = None) -> subprocess.CompletedProcess:
         env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": str(tmp_path),
@@ -118,6 +118,7 @@ def doctor(orgpulse_bin, moto_url, ce_emulator, slack_sink, tmp_path):
             "AWS_ENDPOINT_URL_COST_EXPLORER": ce_emulator.url,
             "SLACK_API_URL": f"{slack_sink.url}/api",
             **(credentials or {}),
+            **(extra_env or {}),
         }
         return subprocess.run([str(orgpulse_bin), "doctor", *args], env=env, capture_output=True, text=True,
                               timeout=180, cwd=tmp_path)
@@ -231,3 +232,34 @@ def test_the_operators_channel_must_have_the_app(aws, ce_emulator, slack_sink, d
                                   ("--state-machine", "not-an-arn")])
 def test_usage_errors_exit_2(doctor, args):
     assert doctor(*args).returncode == 2
+
+
+SHEET_ID = "1DoctorSheet0123456789abcdefghijklmnopqrstuv"
+SHEET_EMAIL = "orgpulse-reader@orgpulse-test.iam.gserviceaccount.com"
+
+
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_google_sheet_source_is_read_with_the_deployments_key(aws, ce_emulator, slack_sink, doctor, shared):
+    from tests.support.google_double import GoogleDouble
+
+    deploy(aws, ce_emulator, slack_sink)
+    google = GoogleDouble()
+    server = google.serve()
+    try:
+        key = google.add_service_account(SHEET_EMAIL).key_file()
+        aws("secretsmanager").create_secret(Name=f"{PREFIX}/google-service-account-key", SecretString=json.dumps(key))
+        rows = [["Default", "ChannelIds"], ["TRUE", REPORTS_CHANNEL]]
+        google.put_spreadsheet(SHEET_ID, [{"title": "Accounts", "rows": rows}], shared_with=[SHEET_EMAIL] if shared else [])
+        result = doctor("--name-prefix", PREFIX, "--operators-channel", OPERATORS_CHANNEL, "--sheet", SHEET_ID,
+                        "--format", "json", extra_env=google.environment())
+    finally:
+        server.stop()
+    found = checks(result)
+    assert "configuration.object" not in found
+    if shared:
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert found["configuration.sheet"]["status"] == "ok", found["configuration.sheet"]
+    else:
+        assert result.returncode == 1
+        assert found["configuration.sheet"]["status"] == "fail"
+        assert SHEET_EMAIL in found["configuration.sheet"]["finding"], found["configuration.sheet"]

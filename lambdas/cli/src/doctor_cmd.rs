@@ -60,6 +60,17 @@ pub struct DoctorArgs {
     /// The member-role StackSet (default `<prefix>-member-roles`).
     #[arg(long)]
     pub stack_set: Option<String>,
+    /// The configuration is this Google Sheet (the module's `config_sheet_id`): read it as the
+    /// plan function does, instead of the bucket's object.
+    #[arg(long)]
+    pub sheet: Option<String>,
+    /// The sheet's tab or range (the module's `config_sheet_range`).
+    #[arg(long, requires = "sheet")]
+    pub sheet_range: Option<String>,
+    /// The secret holding the Google service account key (default
+    /// `<prefix>/google-service-account-key`).
+    #[arg(long, requires = "sheet")]
+    pub google_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -172,7 +183,15 @@ pub async fn run(args: DoctorArgs) -> Result<Status, Failure> {
         account_id,
         region,
     };
-    let checks = run_checks(&aws, &deployment, args.config_key.as_deref()).await;
+    let sheet = args.sheet.as_deref().map(|id| Sheet {
+        id,
+        range: args.sheet_range.as_deref(),
+        secret: args
+            .google_secret
+            .clone()
+            .unwrap_or_else(|| format!("{}/google-service-account-key", deployment.name_prefix)),
+    });
+    let checks = run_checks(&aws, &deployment, args.config_key.as_deref(), sheet).await;
     let failed = checks.iter().any(|c| c.status == Mark::Fail);
     match args.format {
         Format::Text => print!("{}", to_text(&deployment, &checks)),
@@ -242,15 +261,26 @@ pub fn to_text(deployment: &Deployment, checks: &[Check]) -> String {
     out
 }
 
+/// A Google Sheet source: its ID, range and key's secret.
+struct Sheet<'a> {
+    id: &'a str,
+    range: Option<&'a str>,
+    secret: String,
+}
+
 async fn run_checks(
     aws: &SdkConfig,
     deployment: &Deployment,
     config_key: Option<&str>,
+    sheet: Option<Sheet<'_>>,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
     checks.extend(organizations_checks(aws, &deployment.account_id).await);
     checks.push(cost_explorer_answers(aws).await);
-    let config = configuration(aws, &deployment.bucket, config_key).await;
+    let config = match sheet {
+        Some(sheet) => sheet_configuration(aws, sheet).await,
+        None => configuration(aws, &deployment.bucket, config_key).await,
+    };
     checks.push(config.check.clone());
     checks.push(cost_tags_active(aws, config.loaded.as_ref()).await);
     checks.extend(slack_checks(aws, deployment, config.loaded.as_ref()).await);
@@ -561,6 +591,81 @@ async fn configuration(aws: &SdkConfig, bucket: &str, key: Option<&str>) -> Conf
             ),
         ),
         loaded: None,
+    }
+}
+
+/// The sheet, read with the deployment's key as the plan function reads it (same reader, same
+/// checks).
+async fn sheet_configuration(aws: &SdkConfig, sheet: Sheet<'_>) -> ConfigCheck {
+    use orgpulse_workflow::config_source::{ConfigSource, GoogleCredentials, SheetSource};
+    const ID: &str = "configuration.sheet";
+    let spreadsheet_id = match orgpulse_sheets::parse_spreadsheet_id(sheet.id) {
+        Ok(id) => id,
+        Err(problem) => {
+            return ConfigCheck {
+                check: Check::fail(
+                    ID,
+                    problem,
+                    "pass the sheet's ID (the part of its URL between /d/ and /edit)",
+                ),
+                loaded: None,
+            }
+        }
+    };
+    let source = ConfigSource::Sheet(Box::new(SheetSource {
+        spreadsheet_id,
+        range: sheet.range.map(str::to_owned),
+        credentials: GoogleCredentials::Secret {
+            secretsmanager: aws_sdk_secretsmanager::Client::new(aws),
+            secret_id: sheet.secret.clone(),
+        },
+        client: orgpulse_sheets::SheetsClientConfig::from_env(),
+    }));
+    let files = orgpulse_workflow::files::RunFiles::memory();
+    let name = source.name(&files);
+    match source.read_table(&files).await {
+        Ok(table) => {
+            let loaded = orgpulse_config::validate(&table);
+            let check = if loaded.problems.is_empty() {
+                Check::ok(
+                    ID,
+                    format!("{name}: {} rows, all valid", loaded.config.rows.len()),
+                )
+            } else {
+                let first: Vec<String> = loaded
+                    .problems
+                    .iter()
+                    .take(3)
+                    .map(ToString::to_string)
+                    .collect();
+                Check::fail(
+                    ID,
+                    format!(
+                        "{name}: {} problems: {}",
+                        loaded.problems.len(),
+                        first.join(" | ")
+                    ),
+                    format!(
+                        "fix the rows in the sheet (orgpulse config validate --sheet {} \
+                         --credentials-secret {} lists every problem)",
+                        sheet.id, sheet.secret
+                    ),
+                )
+            };
+            ConfigCheck {
+                check,
+                loaded: Some(loaded),
+            }
+        }
+        // The reader's errors say what to do (share the sheet with the service account, …).
+        Err(e) => ConfigCheck {
+            check: Check::fail(
+                ID,
+                format!("{name} cannot be read: {e}"),
+                "the finding says what Google answered and what to do",
+            ),
+            loaded: None,
+        },
     }
 }
 
