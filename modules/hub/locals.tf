@@ -61,9 +61,9 @@ locals {
       "s3:GetObject"                                   = [local.config_objects, local.state_objects]
       "s3:PutObject"                                   = [local.run_objects, local.state_objects]
       "cloudformation:ListStackInstances"              = [local.member_stack_set_arn]
-      # The Google service account key, when the configuration is a sheet (google.tf); with the
-      # bucket's object as the source the list is empty and iam.tf grants nothing.
-      "secretsmanager:GetSecretValue" = local.config_sheet_enabled ? [local.google_credentials_secret_arn] : []
+      # The Slack token (the plan checks which configured channels the app is in, once per run)
+      # and the Google service account key when the configuration is a sheet (google.tf).
+      "secretsmanager:GetSecretValue" = concat([local.slack_token_secret_arn], local.config_sheet_enabled ? [local.google_credentials_secret_arn] : [])
     }
     report = {
       "ce:GetCostAndUsage"            = ["*"]

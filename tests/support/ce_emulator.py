@@ -16,6 +16,8 @@ Operations:
   NextPageToken (page size configurable, small in tests).
 - GetCostForecast: Start today or later, UPPER_SNAKE metric, DAILY|MONTHLY, mean and
   prediction interval from recent daily history (a simple statistical model, not AWS's).
+- ListCostAllocationTags: the user-defined cost allocation tags set with the
+  `cost_allocation_tags` setting ({key: "Active" | "Inactive"}), filtered by TagKeys / Status.
 - Anything else: UnknownOperationException.
 
 Control API on the same port (JSON bodies and answers):
@@ -351,6 +353,8 @@ class CostExplorerEmulator:
         # AWS documents no minimum; "Insufficient amount of historical data." is what it answers
         # for young accounts. A week of history is the emulator's threshold.
         self.forecast_min_history_days = 7
+        # ListCostAllocationTags: tag key -> "Active" | "Inactive" (Billing > Cost allocation tags).
+        self.cost_allocation_tags: dict[str, str] = {}
         self._faults: list[Fault] = []
         self._rate_limit: TokenBucket | None = None
         self._counters: dict[str, dict[str, Any]] = {}
@@ -376,6 +380,10 @@ class CostExplorerEmulator:
             for name, value in settings.items():
                 if name == "today":
                     self.today = value if isinstance(value, date) else date.fromisoformat(value)
+                elif name == "cost_allocation_tags":
+                    if not isinstance(value, dict) or any(s not in ("Active", "Inactive") for s in value.values()):
+                        raise ValueError("cost_allocation_tags must map tag keys to Active or Inactive")
+                    self.cost_allocation_tags = dict(value)
                 elif name == "requests_per_second":
                     self._rate_limit = TokenBucket(float(value)) if value else None
                 elif name in ("page_size", "estimated_days", "forecast_history_days", "forecast_min_history_days"):
@@ -446,9 +454,11 @@ class CostExplorerEmulator:
             if not isinstance(request, dict):
                 raise CeError("SerializationException", "Request body must be a JSON object")
             self._apply_faults(operation)
-            handler = {"GetCostAndUsage": self.get_cost_and_usage, "GetCostForecast": self.get_cost_forecast}.get(
-                operation
-            )
+            handler = {
+                "GetCostAndUsage": self.get_cost_and_usage,
+                "GetCostForecast": self.get_cost_forecast,
+                "ListCostAllocationTags": self.list_cost_allocation_tags,
+            }.get(operation)
             if handler is None:
                 raise CeError("UnknownOperationException", f"Operation {operation} is not emulated")
             payload = handler(request)
@@ -681,6 +691,21 @@ class CostExplorerEmulator:
         if page_end < total_groups:
             answer["NextPageToken"] = _encode_token(page_end, fingerprint)
         return answer
+
+    # -- ListCostAllocationTags ----------------------------------------------------------------
+
+    def list_cost_allocation_tags(self, request: Mapping) -> dict:
+        keys = request.get("TagKeys")
+        status = request.get("Status")
+        if status is not None and status not in ("Active", "Inactive"):
+            raise enum_error(status, "status", ("Active", "Inactive"))
+        with self._lock:
+            tags = [
+                {"TagKey": key, "Type": "UserDefined", "Status": state}
+                for key, state in sorted(self.cost_allocation_tags.items())
+                if (keys is None or key in keys) and status in (None, state)
+            ]
+        return {"CostAllocationTags": tags}
 
     # -- GetCostForecast -----------------------------------------------------------------------
 

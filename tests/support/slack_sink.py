@@ -17,7 +17,11 @@ client with a configurable base URL talk to it):
   (groups:history for private channels) and membership, like Slack.
 - files.getUploadURLExternal (form only) -> upload_url on this server; POST or PUT the bytes
   (raw or multipart) to it; files.completeUploadExternal shares them into channel_id.
-- auth.test.
+- auth.test (the token's scopes in the `x-oauth-scopes` header, as on every answer).
+- users.conversations: the conversations the bot is a member of, by `types` (each needs its
+  read scope: channels:read, groups:read, im:read, mpim:read), `limit` (1-999), `cursor`.
+- conversations.info: one conversation, with `is_member` (a private channel the bot is not in
+  is channel_not_found).
 
 Control API (JSON):
 - GET  /__control/health
@@ -73,7 +77,14 @@ BOT_USER_ID = "U0ORGPULSE"
 BOT_ID = "B0ORGPULSE"
 TEAM_ID = "T0ORGPULSE"
 DEFAULT_TOKEN = "xoxb-0000000000-orgpulse-test-token"
-DEFAULT_SCOPES = ("chat:write", "chat:write.public", "channels:history", "groups:history", "files:write")
+# The scopes orgpulse documents (terraform/README.md): post, read history for the exactly-once
+# look-up, list the app's channels for the membership check. No chat:write.public: the app must
+# be a member of every channel it posts to.
+DEFAULT_SCOPES = ("chat:write", "channels:history", "groups:history", "channels:read", "groups:read", "files:write")
+
+# users.conversations / conversations.info: the read scope each conversation type needs
+# (docs.slack.dev, users.conversations: "types ... public_channel, private_channel, mpim, im").
+TYPE_SCOPES = {"public_channel": "channels:read", "private_channel": "groups:read", "im": "im:read", "mpim": "mpim:read"}
 
 # Documented limits (docs.slack.dev, Block Kit reference and chat.postMessage):
 MAX_BLOCKS = 50  # "You can include up to 50 blocks in each message"
@@ -436,7 +447,9 @@ class SlackSink:
                     payload["warning"] = "missing_charset"
                     payload.setdefault("response_metadata", {})["warnings"] = ["missing_charset"]
                 self._counters[method]["ok"] += 1
-                return Response(200, payload, drop=drop)
+                # Slack names the token's scopes in a header on Web API answers (auth.test's
+                # is the documented way to read them).
+                return Response(200, payload, headers={"x-oauth-scopes": ",".join(sorted(self.scopes))}, drop=drop)
             except SlackApiError as error:
                 self._count_error(method, error.error)
                 return Response(200, {"ok": False, "error": error.error, **error.extra})
@@ -495,6 +508,8 @@ class SlackSink:
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
             "auth.test": self._auth_test,
+            "users.conversations": self._users_conversations,
+            "conversations.info": self._conversations_info,
         }
         if method not in handlers:
             raise SlackApiError("unknown_method")
@@ -649,6 +664,44 @@ class SlackSink:
             completed.append({"id": upload["id"], "title": upload["title"]})
         return {"ok": True, "files": completed}
 
+    def _users_conversations(self, params: dict, headers: Mapping[str, str]) -> dict:
+        """The conversations the token's user (the bot) is a member of: `types` (default
+        public_channel), `limit` 1-999 (default 100), `cursor`; each type needs its read scope."""
+        types = [t.strip() for t in str(params.get("types") or "public_channel").split(",") if t.strip()]
+        if any(t not in TYPE_SCOPES for t in types):
+            raise SlackApiError("invalid_types")
+        for conversation_type in types:
+            self._require_scope(TYPE_SCOPES[conversation_type])
+        try:
+            limit = int(params.get("limit") or 100)
+        except ValueError:
+            raise SlackApiError("invalid_limit") from None
+        if not 1 <= limit <= 999:
+            raise SlackApiError("invalid_limit")
+        try:
+            offset = int(base64.b64decode(params["cursor"]).decode()) if params.get("cursor") else 0
+        except ValueError:
+            raise SlackApiError("invalid_cursor") from None
+        matching = [
+            c for c in self.channels.values() if c.is_member and _conversation_type(c) in types
+        ]
+        if _flag(params.get("exclude_archived")):
+            matching = [c for c in matching if not c.is_archived]
+        page = matching[offset : offset + limit]
+        more = offset + limit < len(matching)
+        return {
+            "ok": True,
+            "channels": [_conversation(c) for c in page],
+            "response_metadata": {
+                "next_cursor": base64.b64encode(str(offset + limit).encode()).decode() if more else ""
+            },
+        }
+
+    def _conversations_info(self, params: dict, headers: Mapping[str, str]) -> dict:
+        channel = self._resolve_channel(params.get("channel"))
+        self._require_scope(TYPE_SCOPES[_conversation_type(channel)])
+        return {"ok": True, "channel": _conversation(channel)}
+
     def _auth_test(self, params: dict, headers: Mapping[str, str]) -> dict:
         return {
             "ok": True,
@@ -727,6 +780,30 @@ class SlackSink:
         self.url = server.url
         self.api_url = f"{server.url}{API_PREFIX}"
         return server
+
+
+def _conversation_type(channel: Channel) -> str:
+    if channel.id.startswith("D"):
+        return "im"
+    return "private_channel" if channel.is_private else "public_channel"
+
+
+def _conversation(channel: Channel) -> dict:
+    """A conversation object as users.conversations and conversations.info return it."""
+    kind = _conversation_type(channel)
+    conversation = {
+        "id": channel.id,
+        "is_channel": kind == "public_channel",
+        "is_group": False,
+        "is_im": kind == "im",
+        "is_mpim": False,
+        "is_private": kind != "public_channel",
+        "is_archived": channel.is_archived,
+        "is_member": channel.is_member,
+    }
+    if kind != "im":
+        conversation["name"] = channel.name
+    return conversation
 
 
 def _ratelimited(retry_after: int) -> Response:

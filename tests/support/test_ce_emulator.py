@@ -745,3 +745,15 @@ def test_chunked_request_bodies_are_read(tiny):
     )
     assert answer.status_code == 200
     assert answer.json()["ResultsByTime"][0]["Total"]["UnblendedCost"]["Amount"] == "20.3000000001"
+
+
+def test_list_cost_allocation_tags_answers_the_configured_tags(tiny):
+    emulator, client = tiny
+    assert client.list_cost_allocation_tags()["CostAllocationTags"] == []
+    emulator.configure(cost_allocation_tags={"team": "Active", "env": "Inactive"})
+    answer = client.list_cost_allocation_tags(TagKeys=["team", "env", "unknown"])["CostAllocationTags"]
+    assert answer == [
+        {"TagKey": "env", "Type": "UserDefined", "Status": "Inactive"},
+        {"TagKey": "team", "Type": "UserDefined", "Status": "Active"},
+    ]
+    assert [t["TagKey"] for t in client.list_cost_allocation_tags(Status="Active")["CostAllocationTags"]] == ["team"]

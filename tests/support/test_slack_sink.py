@@ -117,6 +117,7 @@ def test_a_channel_can_be_named(slack_sink, slack_client):
 
 
 def test_public_channel_without_membership_needs_chat_write_public(slack_sink, slack_client):
+    slack_sink.configure(scopes=["chat:write", "chat:write.public"])
     assert slack_client.chat_postMessage(channel=PUBLIC_NOT_JOINED_CHANNEL, text="hi")["ok"]
     slack_sink.configure(scopes=["chat:write"])
     assert (
@@ -527,3 +528,85 @@ def test_slack_env_points_at_the_sink(slack_env, slack_sink):
         f"{base}/auth.test", headers={"Authorization": f"Bearer {slack_env['SLACK_BOT_TOKEN']}"}, timeout=5
     )
     assert answer.json()["ok"] is True
+
+
+# -- channel membership: the app must be in every channel it posts to --------------------------------
+
+
+def test_a_public_channel_the_bot_is_not_in_refuses_posts_without_chat_write_public(slack_sink, slack_client):
+    # The scopes orgpulse documents: no chat:write.public.
+    error = slack_error(lambda: slack_client.chat_postMessage(channel=PUBLIC_NOT_JOINED_CHANNEL, text="hi"))
+    assert error.response["error"] == "not_in_channel"
+    # Membership is per channel: inviting the bot to this one is the fix.
+    slack_sink.add_channel(PUBLIC_NOT_JOINED_CHANNEL, "team-announcements", member=True)
+    assert slack_client.chat_postMessage(channel=PUBLIC_NOT_JOINED_CHANNEL, text="hi")["ok"]
+
+
+def test_chat_write_public_posts_but_history_still_needs_membership(slack_sink, slack_client):
+    """Why chat:write.public is not enough: the exactly-once look-up cannot read the channel."""
+    slack_sink.configure(scopes=["chat:write", "chat:write.public", "channels:history", "channels:read"])
+    assert slack_client.chat_postMessage(channel=PUBLIC_NOT_JOINED_CHANNEL, text="hi")["ok"]
+    error = slack_error(lambda: slack_client.conversations_history(channel=PUBLIC_NOT_JOINED_CHANNEL))
+    assert error.response["error"] == "not_in_channel"
+    # chat:write.public never opens private channels.
+    error = slack_error(lambda: slack_client.chat_postMessage(channel=PRIVATE_NOT_JOINED_CHANNEL, text="hi"))
+    assert error.response["error"] == "channel_not_found"
+
+
+def test_history_needs_groups_history_for_private_channels(slack_sink, slack_client):
+    slack_sink.configure(scopes=["chat:write", "channels:history"])
+    error = slack_error(lambda: slack_client.conversations_history(channel=OPERATORS_CHANNEL)).response
+    assert (error["error"], error["needed"]) == ("missing_scope", "groups:history")
+    assert error["provided"] == "channels:history,chat:write"
+
+
+def test_users_conversations_lists_only_the_bots_channels_by_type(slack_client):
+    public = slack_client.users_conversations()  # Slack's default: public channels
+    assert [c["id"] for c in public["channels"]] == [REPORTS_CHANNEL, ARCHIVED_CHANNEL]
+    both = slack_client.users_conversations(types="public_channel,private_channel", exclude_archived=True)
+    assert [c["id"] for c in both["channels"]] == [REPORTS_CHANNEL, OPERATORS_CHANNEL]
+    assert all(c["is_member"] for c in both["channels"])
+    assert both["channels"][1]["is_private"] is True
+
+
+def test_users_conversations_pages_with_a_cursor(slack_sink, slack_client):
+    for n in range(5):
+        slack_sink.add_channel(f"C00000001{n}", f"team-{n}")
+    seen, cursor, calls = [], None, 0
+    while True:
+        page = slack_client.users_conversations(types="public_channel", limit=2, cursor=cursor)
+        calls += 1
+        seen += [c["id"] for c in page["channels"]]
+        cursor = page["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 7 and calls == 4
+    assert slack_sink.counters()["users.conversations"]["calls"] == 4
+    assert slack_error(lambda: slack_client.users_conversations(limit=1000)).response["error"] == "invalid_limit"
+
+
+def test_users_conversations_needs_the_read_scope_of_each_type(slack_sink, slack_client):
+    slack_sink.configure(scopes=["chat:write", "channels:read"])
+    assert slack_client.users_conversations(types="public_channel")["ok"]
+    error = slack_error(lambda: slack_client.users_conversations(types="public_channel,private_channel")).response
+    assert (error["error"], error["needed"], error["provided"]) == ("missing_scope", "groups:read", "channels:read,chat:write")
+    error = slack_error(lambda: slack_client.users_conversations(types="im")).response
+    assert error["needed"] == "im:read"
+
+
+def test_conversations_info_says_whether_the_bot_is_a_member(slack_sink, slack_client):
+    info = slack_client.conversations_info(channel=PUBLIC_NOT_JOINED_CHANNEL)["channel"]
+    assert (info["id"], info["is_member"], info["is_private"]) == (PUBLIC_NOT_JOINED_CHANNEL, False, False)
+    assert slack_client.conversations_info(channel=OPERATORS_CHANNEL)["channel"]["is_member"] is True
+    # A private channel the bot is not in does not exist for it.
+    error = slack_error(lambda: slack_client.conversations_info(channel=PRIVATE_NOT_JOINED_CHANNEL))
+    assert error.response["error"] == "channel_not_found"
+    slack_sink.configure(scopes=["chat:write"])
+    assert slack_error(lambda: slack_client.conversations_info(channel=REPORTS_CHANNEL)).response["needed"] == "channels:read"
+
+
+def test_auth_test_returns_the_tokens_scopes_in_the_header(slack_sink, slack_client):
+    answer = slack_client.auth_test()
+    assert answer.headers["x-oauth-scopes"] == "channels:history,channels:read,chat:write,files:write,groups:history,groups:read"
+    slack_sink.configure(scopes=["chat:write"])
+    assert slack_client.auth_test().headers["x-oauth-scopes"] == "chat:write"

@@ -95,6 +95,8 @@ pub async fn run(args: RunArgs) -> Result<Status, Failure> {
         default_time_zone: session::default_time_zone()?,
         // Member roles are the deployed run's concern; a local run does not check them.
         member_stack_set: None,
+        // The deployed plan checks channel membership; a local run posts (or not) as told.
+        channel_check: None,
     };
     let (report_outbox, summary_outbox) = match &args.deliveries_table {
         Some(table) if !args.dry_run => {

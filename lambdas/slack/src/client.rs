@@ -247,8 +247,9 @@ impl SlackErrorCode {
                  the app and store the new Bot User OAuth Token in the Slack token secret"
             }
             MissingScope => {
-                "the app lacks a scope: add chat:write (and channels:history, groups:history \
-                 for delivery checks) under OAuth & Permissions, then reinstall the app"
+                "the app lacks a scope: add chat:write, channels:history and groups:history \
+                 (delivery checks), channels:read and groups:read (channel membership) under \
+                 OAuth & Permissions, then reinstall the app"
             }
             NoPermission | RestrictedAction | TeamAccessNotGranted => {
                 "the workspace does not let the app post there: ask a Slack admin to allow the \
@@ -400,8 +401,10 @@ pub struct Posted {
 
 pub struct SlackClient {
     http: reqwest::Client,
-    token: SlackToken,
+    token: TokenCell,
     config: SlackClientConfig,
+    /// Reads the token again (from its secret) when Slack refuses the one in use.
+    refresh: Option<TokenRefresh>,
 }
 
 impl fmt::Debug for SlackClient {
@@ -470,8 +473,9 @@ impl SlackClient {
             .map_err(|e| SlackError::Setup(e.to_string()))?;
         Ok(Self {
             http,
-            token,
+            token: TokenCell::new(token),
             config,
+            refresh: None,
         })
     }
 
@@ -679,13 +683,13 @@ impl SlackClient {
         Duration::from_millis(fastrand::u64(0..=millis))
     }
 
-    /// One HTTP exchange, classified.
-    async fn send(
+    /// One HTTP exchange, classified, with the answer's headers.
+    async fn send_with_headers(
         &self,
         method: &'static str,
         request: Request<'_>,
         attempt: u32,
-    ) -> Result<Value, Failure> {
+    ) -> Result<(Value, HeaderMap), Failure> {
         let url = format!("{}/{method}", self.config.base_url.trim_end_matches('/'));
         let builder = match request {
             Request::PostJson(body) => self
@@ -747,11 +751,13 @@ impl SlackClient {
             });
         };
         if parsed.ok {
-            return serde_json::from_slice(&body).map_err(|e| Failure {
-                error: self.invalid(method, e),
-                retry: Retry::No,
-                maybe_applied: false,
-            });
+            return serde_json::from_slice(&body)
+                .map(|v| (v, headers))
+                .map_err(|e| Failure {
+                    error: self.invalid(method, e),
+                    retry: Retry::No,
+                    maybe_applied: false,
+                });
         }
         let code = SlackErrorCode::parse(parsed.error.as_deref().unwrap_or("unknown_error"));
         let retry = if code == SlackErrorCode::Ratelimited {
@@ -808,6 +814,278 @@ impl SlackClient {
     }
 }
 
+/// The token in use; replaced when a refresh finds a rotated one.
+struct TokenCell(std::sync::RwLock<SlackToken>);
+
+impl TokenCell {
+    fn new(token: SlackToken) -> Self {
+        Self(std::sync::RwLock::new(token))
+    }
+
+    fn get(&self) -> SlackToken {
+        self.0.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// The token for the `Authorization` header only.
+    fn expose(&self) -> String {
+        self.get().expose().to_owned()
+    }
+
+    fn replace(&self, token: SlackToken) {
+        *self.0.write().unwrap_or_else(|e| e.into_inner()) = token;
+    }
+}
+
+impl fmt::Debug for TokenCell {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SlackToken(redacted)")
+    }
+}
+
+/// Reads the token again from where it is kept (the Lambdas: the Secrets Manager secret); the
+/// error is a sentence for the operators, without the token.
+pub type TokenRefresh = std::sync::Arc<
+    dyn Fn() -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<SlackToken, String>> + Send>,
+        > + Send
+        + Sync,
+>;
+
+/// What `auth.test` says about the token: who the app is and what it may do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthInfo {
+    /// The workspace's name and ID.
+    pub team: String,
+    pub team_id: String,
+    /// The bot user's name (what `/invite @…` takes) and ID.
+    pub user: String,
+    pub user_id: String,
+    pub bot_id: Option<String>,
+    /// The token's scopes, from the `x-oauth-scopes` header Slack adds to Web API answers;
+    /// `None` when the answer had no such header.
+    pub scopes: Option<Vec<String>>,
+}
+
+/// The conversation types `users.conversations` may list, and the scope each needs (Slack's
+/// method reference: channels:read, groups:read, im:read, mpim:read).
+pub const MEMBERSHIP_TYPES: [(&str, &str); 4] = [
+    ("public_channel", "channels:read"),
+    ("private_channel", "groups:read"),
+    ("im", "im:read"),
+    ("mpim", "mpim:read"),
+];
+
+/// Pages of `users.conversations` read at most: 50 pages of up to 999 conversations.
+const MAX_MEMBERSHIP_PAGES: u32 = 50;
+
+#[derive(Deserialize)]
+struct AuthTestResponse {
+    #[serde(default)]
+    team: String,
+    #[serde(default)]
+    team_id: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    user_id: String,
+    bot_id: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ConversationsPage {
+    #[serde(default)]
+    channels: Vec<ConversationId>,
+    response_metadata: Option<ResponseMetadata>,
+}
+
+#[derive(Deserialize)]
+struct ConversationId {
+    id: String,
+}
+
+/// One conversation as `conversations.info` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ConversationInfo {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub is_private: bool,
+    #[serde(default)]
+    pub is_archived: bool,
+    #[serde(default)]
+    pub is_member: bool,
+}
+
+#[derive(Deserialize)]
+struct ConversationInfoResponse {
+    channel: ConversationInfo,
+}
+
+impl SlackClient {
+    /// Re-reads the token with `refresh` when Slack answers `invalid_auth`, `token_revoked` or
+    /// `token_expired`: once per call, and only a token different from the one refused is
+    /// tried, so a rotated secret works in a warm container and a wrong one fails at once.
+    pub fn with_token_refresh(mut self, refresh: TokenRefresh) -> Self {
+        self.refresh = Some(refresh);
+        self
+    }
+
+    /// One HTTP exchange, classified; a refused token is read again once (see
+    /// [`Self::with_token_refresh`]). Safe for posts too: Slack refuses a bad token before it
+    /// does anything.
+    async fn send(
+        &self,
+        method: &'static str,
+        request: Request<'_>,
+        attempt: u32,
+    ) -> Result<Value, Failure> {
+        self.send_refreshing(method, request, attempt)
+            .await
+            .map(|(value, _)| value)
+    }
+
+    async fn send_refreshing(
+        &self,
+        method: &'static str,
+        request: Request<'_>,
+        attempt: u32,
+    ) -> Result<(Value, HeaderMap), Failure> {
+        let again = match &request {
+            Request::PostJson(body) => Request::PostJson(body),
+            Request::Get(query) => Request::Get(query),
+        };
+        let failure = match self.send_with_headers(method, request, attempt).await {
+            Ok(answer) => return Ok(answer),
+            Err(failure) => failure,
+        };
+        let refused = matches!(
+            &failure.error,
+            SlackError::Api {
+                code: SlackErrorCode::InvalidAuth
+                    | SlackErrorCode::TokenRevoked
+                    | SlackErrorCode::TokenExpired,
+                ..
+            }
+        );
+        let Some(refresh) = self.refresh.as_ref().filter(|_| refused) else {
+            return Err(failure);
+        };
+        let before = self.token.get();
+        match refresh().await {
+            Ok(fresh) if fresh.0 != before.0 => {
+                tracing::info!(
+                    method,
+                    "Slack refused the token; using the one now in the secret"
+                );
+                self.token.replace(fresh);
+                self.send_with_headers(method, again, attempt + 1).await
+            }
+            Ok(_) => Err(failure),
+            Err(problem) => {
+                tracing::warn!(method, %problem, "could not read the Slack token again");
+                Err(failure)
+            }
+        }
+    }
+
+    /// `auth.test`: the app's identity and, from the `x-oauth-scopes` header, its scopes.
+    pub async fn auth_test(&self) -> Result<AuthInfo, SlackError> {
+        const METHOD: &str = "auth.test";
+        let mut budget = RetryBudget::default();
+        let (value, headers) = loop {
+            match self
+                .send_refreshing(METHOD, Request::PostJson(b"{}"), budget.attempt())
+                .await
+            {
+                Ok(answer) => break answer,
+                Err(failure) => self.wait_before_retry(METHOD, &mut budget, failure).await?,
+            }
+        };
+        let answer: AuthTestResponse =
+            serde_json::from_value(value).map_err(|e| self.invalid(METHOD, e))?;
+        let scopes = headers
+            .get("x-oauth-scopes")
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            });
+        Ok(AuthInfo {
+            team: answer.team,
+            team_id: answer.team_id,
+            user: answer.user,
+            user_id: answer.user_id,
+            bot_id: answer.bot_id,
+            scopes,
+        })
+    }
+
+    /// `conversations.info` for one channel; `None` when Slack says `channel_not_found` (no
+    /// such channel, or a private channel the app is not in: Slack does not tell them apart).
+    pub async fn conversation_info(
+        &self,
+        channel: &str,
+    ) -> Result<Option<ConversationInfo>, SlackError> {
+        const METHOD: &str = "conversations.info";
+        let query = [("channel", channel.to_string())];
+        match self.call(METHOD, Request::Get(&query)).await {
+            Ok(response) => {
+                let answer: ConversationInfoResponse =
+                    serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
+                Ok(Some(answer.channel))
+            }
+            Err(SlackError::Api {
+                code: SlackErrorCode::ChannelNotFound,
+                ..
+            }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// The IDs of the conversations of `types` (`public_channel`, `private_channel`, `im`,
+    /// `mpim`) the app is a member of: `users.conversations` for the token's own user, as few
+    /// pages as Slack allows (999 a page), at most 50 pages. A Tier 3 method; each type needs
+    /// its read scope ([`MEMBERSHIP_TYPES`]), else Slack answers `missing_scope`.
+    pub async fn member_channels(
+        &self,
+        types: &[&str],
+    ) -> Result<std::collections::BTreeSet<String>, SlackError> {
+        const METHOD: &str = "users.conversations";
+        let mut members = std::collections::BTreeSet::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_MEMBERSHIP_PAGES {
+            let mut query = vec![("types", types.join(",")), ("limit", "999".to_string())];
+            if let Some(cursor) = &cursor {
+                query.push(("cursor", cursor.clone()));
+            }
+            let response = self.call(METHOD, Request::Get(&query)).await?;
+            let page: ConversationsPage =
+                serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
+            members.extend(page.channels.into_iter().map(|c| c.id));
+            cursor = page
+                .response_metadata
+                .and_then(|m| m.next_cursor)
+                .filter(|c| !c.is_empty());
+            if cursor.is_none() {
+                return Ok(members);
+            }
+        }
+        Err(SlackError::InvalidResponse {
+            method: METHOD,
+            status: 200,
+            detail: format!(
+                "more than {MAX_MEMBERSHIP_PAGES} pages of conversations; the app is in too many \
+                 conversations to list"
+            ),
+            base_url: self.config.base_url.clone(),
+        })
+    }
+}
+
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let seconds: u64 = headers
         .get(RETRY_AFTER)?
@@ -826,6 +1104,8 @@ struct ApiResponse {
     error: Option<String>,
     /// missing_scope: which scope.
     needed: Option<String>,
+    /// missing_scope: the scopes the token has.
+    provided: Option<String>,
     response_metadata: Option<ResponseMetadata>,
 }
 
@@ -834,6 +1114,9 @@ impl ApiResponse {
         let mut parts = Vec::new();
         if let Some(needed) = &self.needed {
             parts.push(format!("needed scope: {needed}"));
+        }
+        if let Some(provided) = &self.provided {
+            parts.push(format!("the token has: {provided}"));
         }
         if let Some(messages) = self.response_metadata.as_ref().map(|m| &m.messages) {
             parts.extend(messages.iter().take(5).cloned());

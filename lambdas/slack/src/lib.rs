@@ -10,7 +10,10 @@ pub mod render;
 pub mod text;
 mod view;
 
-pub use client::{Posted, SlackClient, SlackClientConfig, SlackError, SlackErrorCode, SlackToken};
+pub use client::{
+    AuthInfo, ConversationInfo, Posted, SlackClient, SlackClientConfig, SlackError, SlackErrorCode,
+    SlackToken, TokenRefresh, MEMBERSHIP_TYPES,
+};
 pub use html::{mrkdwn_to_html, render_page, render_page_with_report, RenderedPage};
 pub use limits::{check as check_limits, LimitViolations, Violation};
 pub use render::{delivery_key, delivery_key_of, render_report, PostMessage, REPORT_EVENT_TYPE};

@@ -278,9 +278,10 @@ async fn missing_scope_names_the_scope() {
     let error = client(&stub).post_message(&message()).await.unwrap_err();
     assert_eq!(
         error.to_string(),
-        "Slack chat.postMessage failed with `missing_scope` (needed scope: chat:write): the app \
-         lacks a scope: add chat:write (and channels:history, groups:history for delivery \
-         checks) under OAuth & Permissions, then reinstall the app"
+        "Slack chat.postMessage failed with `missing_scope` (needed scope: chat:write; the token \
+         has: users:read): the app lacks a scope: add chat:write, channels:history and \
+         groups:history (delivery checks), channels:read and groups:read (channel membership) \
+         under OAuth & Permissions, then reinstall the app"
     );
 }
 

@@ -8,8 +8,11 @@ use orgpulse_pipeline::ledger::DeliveryLedger;
 use orgpulse_pipeline::member::MemberRoles;
 use orgpulse_pipeline::organizations::OrganizationsReader;
 use orgpulse_pipeline::secrets::SlackTokenSource;
-use orgpulse_slack::{SlackClient, SlackClientConfig, SlackToken};
+use std::sync::Arc;
 
+use orgpulse_slack::{SlackClient, SlackClientConfig, SlackToken, TokenRefresh};
+
+use crate::channels::ChannelCheck;
 use crate::deliveries::Outbox;
 use crate::error::{Error, Result};
 use crate::files::RunFiles;
@@ -74,6 +77,8 @@ pub async fn planner(app_name: &str) -> Result<Planner> {
         live_rates: EcbRates::from_env().map_err(orgpulse_cost::Error::from)?,
         default_time_zone: time_zone()?,
         member_stack_set: member_stack_set(&aws)?,
+        // The token is read at the first run, not here: a plan without it still runs.
+        channel_check: Some(ChannelCheck::Secret(Arc::new(slack_token_source(&aws)?))),
     })
 }
 
@@ -101,13 +106,38 @@ pub fn member_stack_set(aws: &aws_config::SdkConfig) -> Result<Option<MemberStac
 
 /// The Slack client with the token from Secrets Manager, read once per container.
 async fn slack(aws: &aws_config::SdkConfig) -> Result<SlackClient> {
+    slack_from_secret(Arc::new(slack_token_source(aws)?)).await
+}
+
+fn slack_token_source(aws: &aws_config::SdkConfig) -> Result<SlackTokenSource> {
     let secret = required(SLACK_TOKEN_SECRET_ARN)?;
-    let source = SlackTokenSource::new(aws_sdk_secretsmanager::Client::new(aws), secret);
+    Ok(SlackTokenSource::new(
+        aws_sdk_secretsmanager::Client::new(aws),
+        secret,
+    ))
+}
+
+/// A Slack client whose token comes from `source` (cached for the container's lifetime) and is
+/// read from the secret again once when Slack refuses it: a rotated token works without a cold
+/// start.
+pub async fn slack_from_secret(source: Arc<SlackTokenSource>) -> Result<SlackClient> {
     let token = source.token().await?;
+    let refresh: TokenRefresh = Arc::new(move || {
+        let source = source.clone();
+        Box::pin(async move {
+            source.forget().await;
+            source
+                .token()
+                .await
+                .map(|token| SlackToken::new(token.expose_secret()))
+                .map_err(|e| e.to_string())
+        })
+    });
     Ok(SlackClient::new(
         SlackToken::new(token.expose_secret()),
         SlackClientConfig::from_env(),
-    )?)
+    )?
+    .with_token_refresh(refresh))
 }
 
 async fn outbox(aws: &aws_config::SdkConfig, owner: &str) -> Result<Outbox> {

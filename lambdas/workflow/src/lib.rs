@@ -8,6 +8,7 @@
 //!
 //! No `lambda_runtime` here.
 
+pub mod channels;
 pub mod config_source;
 pub mod deliveries;
 pub mod env;

@@ -65,6 +65,11 @@ pub struct WorkItem {
     /// Set by the state machine's `Catch` when the report failed after its retries.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<StepFailure>,
+    /// This item's channels the Slack app is not a member of: recorded as failed with the
+    /// fix, never posted to ([`crate::channels`]).
+    /// The value is the fix (`/invite @<app>` in that channel).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub channels_not_joined: BTreeMap<ChannelId, String>,
 }
 
 /// An account as the reports name it.
@@ -207,6 +212,9 @@ pub struct PlanRecord {
     /// by the report step). Empty when no StackSet is configured: STS alone decides then.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub member_roles_missing: Vec<MemberRoleGap>,
+    /// Configured channels the Slack app is not a member of: not posted to ([`crate::channels`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels_not_joined: Vec<crate::channels::ChannelNotJoined>,
 }
 
 /// A member account without the member read-only role, per the StackSet's instances.

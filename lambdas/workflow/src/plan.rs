@@ -15,6 +15,7 @@ use orgpulse_cost::{
 use orgpulse_pipeline::organizations::{OrgAccount, OrgListing, OrganizationsReader, TagLookup};
 use orgpulse_pipeline::store::KnownAccounts;
 
+use crate::channels::{invite_fix, not_joined_list, ChannelCheck, Membership};
 use crate::error::Result;
 use crate::files::{RunFiles, RunLayout, KNOWN_ACCOUNTS_KEY};
 use crate::messages::{AccountRef, CostSource, PlanEvent, PlanOutput, PlanRecord, WorkItem};
@@ -41,6 +42,9 @@ pub struct Planner {
     /// The StackSet deploying the member role: which accounts have it. `None` leaves it to STS
     /// in the report step.
     pub member_stack_set: Option<MemberStackSet>,
+    /// Which configured channels the Slack app is not in, once per run; `None` posts to every
+    /// channel unchecked (`--dry-run`).
+    pub channel_check: Option<ChannelCheck>,
 }
 
 /// A finished plan: the answer for Step Functions and the items (the CLI runs them itself).
@@ -95,6 +99,7 @@ impl Planner {
             cost_explorer_requests: 0,
             warnings: Vec::new(),
             member_roles_missing: Vec::new(),
+            channels_not_joined: Vec::new(),
         };
         record.warnings.extend(loaded_config.warnings(&listing));
         let role_deployments = match &self.member_stack_set {
@@ -162,6 +167,7 @@ impl Planner {
         record.cost_explorer_requests = self.explorer.stats().billed_requests - requests_before;
 
         let rates = self.rates(&org, today, &due, &mut record).await?;
+        let membership = self.channel_membership(&due, &mut record).await;
 
         // Items, and each shared account's slice of the organization's costs.
         let mut items = Vec::with_capacity(due.len());
@@ -179,6 +185,12 @@ impl Planner {
                 }
             };
             record.items.push(account.id.clone());
+            let channels_not_joined = settings
+                .channel_ids
+                .iter()
+                .filter(|c| membership.not_joined.contains(*c))
+                .map(|c| (c.clone(), invite_fix(&membership.app_name, c)))
+                .collect();
             items.push(WorkItem {
                 run_id: run_id.clone(),
                 report_date: today,
@@ -191,6 +203,7 @@ impl Planner {
                 kinds,
                 costs,
                 failure: None,
+                channels_not_joined,
             });
         }
         stream::iter(slices)
@@ -225,6 +238,43 @@ impl Planner {
             items,
             record,
         })
+    }
+
+    /// The configured channels of today's items the Slack app is not in ([`crate::channels`]);
+    /// when Slack cannot say, a warning, and every channel is posted to as before.
+    async fn channel_membership(
+        &self,
+        due: &[(
+            AccountRef,
+            orgpulse_config::AccountSettings,
+            Vec<Granularity>,
+        )],
+        record: &mut PlanRecord,
+    ) -> Membership {
+        let Some(check) = &self.channel_check else {
+            return Membership::default();
+        };
+        let routes: Vec<(AccountId, Vec<orgpulse_config::ChannelId>)> = due
+            .iter()
+            .map(|(account, settings, _)| (account.id.clone(), settings.channel_ids.clone()))
+            .collect();
+        let channels = routes.iter().flat_map(|(_, c)| c.iter().cloned()).collect();
+        match check.check(&channels).await {
+            Ok(membership) => {
+                record.channels_not_joined = not_joined_list(&membership, &routes);
+                if !membership.not_joined.is_empty() {
+                    tracing::warn!(
+                        channels = membership.not_joined.len(),
+                        "the Slack app is not in some configured channels"
+                    );
+                }
+                membership
+            }
+            Err(warning) => {
+                record.warnings.push(warning);
+                Membership::default()
+            }
+        }
     }
 
     /// Accounts not in the previous runs' list are onboarded; the first run records a baseline

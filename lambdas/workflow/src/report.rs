@@ -201,7 +201,15 @@ impl Reporter {
                         warnings.push(warning);
                     }
                 }
-                let status = self.outbox.deliver_before(&key, &post, deadline).await?;
+                let status = match item.channels_not_joined.get(channel) {
+                    // Not posted: Slack would refuse it or, with chat:write.public, the
+                    // exactly-once look-up would (see crate::channels). Failed once, not retried.
+                    Some(fix) => DeliveryStatus::Failed {
+                        code: "not_in_channel".into(),
+                        message: fix.clone(),
+                    },
+                    None => self.outbox.deliver_before(&key, &post, deadline).await?,
+                };
                 let status = keep_earlier_send(earlier.as_ref(), message, channel, status);
                 deliveries.push(Delivery {
                     kind: message.cadence,

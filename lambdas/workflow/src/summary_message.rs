@@ -171,6 +171,22 @@ impl RunSummary {
                 vec![format!("{}: {}", error.error, failure_cause(&error.cause))],
             ));
         }
+        if !plan.channels_not_joined.is_empty() {
+            sections.push((
+                format!(
+                    "Slack channels the app is not in ({}) — nothing was posted there",
+                    plan.channels_not_joined.len()
+                ),
+                plan.channels_not_joined
+                    .iter()
+                    .map(|c| {
+                        let n = c.accounts.len();
+                        let s = if n == 1 { "" } else { "s" };
+                        format!("{} ({n} account{s}): {}", c.channel, c.fix)
+                    })
+                    .collect(),
+            ));
+        }
         let failures = self.failures();
         if !failures.is_empty() {
             sections.push((

@@ -45,6 +45,7 @@ pub fn item(row: &str, kinds: &[Granularity]) -> WorkItem {
         rate: None,
         check_member_role: true,
         failure: None,
+        channels_not_joined: Default::default(),
     }
 }
 
@@ -112,6 +113,7 @@ pub fn plan_record() -> crate::messages::PlanRecord {
         cost_explorer_requests: 0,
         warnings: Vec::new(),
         member_roles_missing: Vec::new(),
+        channels_not_joined: Vec::new(),
     }
 }
 
