@@ -254,7 +254,16 @@ impl SheetsClient {
             None => meta.first_grid_sheet(),
         };
         let merges = sheet.map(|s| s.merges.as_slice()).unwrap_or_default();
-        let rows = grid::grid_with_merges(&values.values, start_row, start_column, merges);
+        let rows = grid::grid_with_merges(&values.values, start_row, start_column, merges)
+            .map_err(|merge| SheetsError::TooLarge {
+                what: format!(
+                    "the configuration in spreadsheet {spreadsheet_id} with its merged cells \
+                     ({}) copied into every cell they cover",
+                    merge.area
+                ),
+                size: format!("{} KiB or more", merge.bytes / 1024),
+                limit: format!("{} MiB", orgpulse_config::MAX_FILE_BYTES / 1024 / 1024),
+            })?;
         let sheet_values = SheetValues {
             spreadsheet_id: spreadsheet_id.to_owned(),
             range: values.range,
