@@ -329,6 +329,19 @@ impl RateSource for EcbRates {
             .ok_or_else(|| RateError::UnknownCurrency {
                 currency: currency.to_string(),
             })?;
+        // A fed-in table (a redirected URL, a broken mirror) must not scale every figure.
+        if !orgpulse_config::sane_rate_per_usd(per_usd) {
+            return Err(RateError::Unreadable {
+                source_name: Self::SOURCE_NAME,
+                url: self.url.clone(),
+                reason: format!(
+                    "its rate gives {per_usd} {currency} per 1 USD, outside {} to {}; add a fixed \
+                     rate for {currency} to the Default row's ExchangeRates until it is right",
+                    orgpulse_config::MIN_RATE_PER_USD,
+                    orgpulse_config::MAX_RATE_PER_USD
+                ),
+            });
+        }
         Ok(AppliedRate {
             currency: currency.clone(),
             per_usd,

@@ -182,6 +182,17 @@ async fn an_unknown_currency_says_how_to_fix_it() {
     assert!(error.to_string().contains("fixed rate for KWD"));
 }
 
+#[tokio::test]
+async fn a_fed_in_rate_outside_the_sane_range_is_refused_with_the_fix() {
+    let fed_in = FIXTURE.replace("rate='162.28'", "rate='16228000000000000'");
+    let (url, _) = fixture_server(vec![(200, "", fed_in)]).await;
+    let error = ecb(&url).usd_rate(&c("JPY")).await.unwrap_err();
+    assert!(matches!(error, RateError::Unreadable { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("outside 0.0001 to 10000000"), "{message}");
+    assert!(message.contains("fixed rate for JPY"), "{message}");
+}
+
 /// A loopback address nothing listens on.
 async fn closed_port_url() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

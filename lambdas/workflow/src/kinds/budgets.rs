@@ -133,12 +133,17 @@ impl Amount {
         }
     }
 
-    /// How much of `limit` this is, in whole percent; `None` against a zero limit.
+    /// How much of `limit` this is, in whole percent; `None` against a zero limit, or when the
+    /// figures (set by the member admin: a limit of 0.0000001) overflow a decimal — the line
+    /// then shows no percent instead of failing the account's report.
     fn percent_of(&self, limit: &Amount) -> Option<Decimal> {
-        (!limit.value.is_zero()).then(|| {
-            (self.value * Decimal::ONE_HUNDRED / limit.value)
-                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-        })
+        if limit.value.is_zero() {
+            return None;
+        }
+        self.value
+            .checked_mul(Decimal::ONE_HUNDRED)?
+            .checked_div(limit.value)
+            .map(|p| p.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
     }
 }
 
@@ -753,6 +758,31 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_tiny_limit_or_a_huge_spend_degrades_the_line_not_the_report() {
+        // 100 × 7.9e28 and 1 / 1e-28 overflow a decimal: the line shows no percent.
+        let budgets = Budgets {
+            lines: vec![
+                BudgetLine::from_budget(
+                    &budget("tiny", "0.0000000000000000000000000001", "5", Some("6")),
+                    REPORT_DATE,
+                )
+                .unwrap(),
+                BudgetLine::from_budget(
+                    &budget("huge", "1", "79228162514264337593543950335", None),
+                    REPORT_DATE,
+                )
+                .unwrap(),
+            ],
+            other: 0,
+        };
+        let section = section(&budgets).unwrap();
+        let lines = section.lines();
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| !l.contains('%')), "{lines:?}");
+        assert!(lines[0].contains("*over its limit*"), "{lines:?}");
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
         /// Any text in any field a member account's admin controls (budget name, the units of
@@ -763,8 +793,8 @@ mod tests {
             name in "\\PC{0,200}|<!channel>|<@U0123>|<https://evil.example\\|Pay invoice>",
             unit in "\\PC{0,60}|<!here>|<https://evil.example\\|Pay>|\\s*<!channel>\\s*",
             other_unit in proptest::string::string_regex("[<>&|!@#\\n a-zA-Z:/.]{0,40}").unwrap(),
-            limit in "[1-9][0-9]{0,8}(\\.[0-9]{1,4})?",
-            actual in "[0-9]{1,9}(\\.[0-9]{1,4})?",
+            limit in "[0-9]{1,29}(\\.[0-9]{1,28})?|0\\.0{0,27}1",
+            actual in "[0-9]{1,29}(\\.[0-9]{1,28})?",
         ) {
             let budgets = Budgets {
                 lines: [
