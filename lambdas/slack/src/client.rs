@@ -78,6 +78,9 @@ pub struct SlackClientConfig {
     pub ratelimit_patience: Duration,
     /// How many `conversations.history` pages a delivery check reads at most.
     pub max_history_pages: u32,
+    /// The largest response body read; a longer one is refused, not buffered (a broken or
+    /// hostile endpoint must not exhaust the function's memory). As the Sheets client does.
+    pub max_response_bytes: usize,
 }
 
 impl Default for SlackClientConfig {
@@ -93,6 +96,8 @@ impl Default for SlackClientConfig {
             // a Map concurrency of 40 on one channel with room to spare.
             ratelimit_patience: Duration::from_secs(75),
             max_history_pages: 5,
+            // A history page of 200 full reports with metadata is about 2 MB.
+            max_response_bytes: 8 * 1024 * 1024,
         }
     }
 }
@@ -700,10 +705,7 @@ impl SlackClient {
             .map_err(|e| self.network_failure(method, e, attempt))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.network_failure(method, e, attempt))?;
+        let body = self.capped_body(method, response, attempt).await?;
 
         if status == StatusCode::TOO_MANY_REQUESTS {
             let retry_after = retry_after(&headers);
@@ -768,6 +770,39 @@ impl SlackClient {
             },
             retry,
         })
+    }
+
+    /// The body, read chunk by chunk up to `max_response_bytes`.
+    async fn capped_body(
+        &self,
+        method: &'static str,
+        mut response: reqwest::Response,
+        attempt: u32,
+    ) -> Result<Vec<u8>, Failure> {
+        let max = self.config.max_response_bytes;
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.network_failure(method, e, attempt))?
+        {
+            if body.len() + chunk.len() > max {
+                return Err(Failure {
+                    error: SlackError::InvalidResponse {
+                        method,
+                        status: response.status().as_u16(),
+                        detail: format!("answer longer than {max} bytes, not read"),
+                        base_url: self.config.base_url.clone(),
+                    },
+                    retry: Retry::No,
+                    // Slack's answers are small; a post whose answer is this odd may have
+                    // been made, and the history check settles it.
+                    maybe_applied: true,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn network_failure(

@@ -35,6 +35,7 @@ fn client(stub: &SlackStub) -> SlackClient {
             max_retry_after: Duration::from_secs(5),
             ratelimit_patience: Duration::from_secs(5),
             max_history_pages: 3,
+            ..SlackClientConfig::default()
         },
     )
     .unwrap()
@@ -526,4 +527,34 @@ fn the_base_url_comes_from_slack_api_url() {
         SlackErrorCode::parse("not_in_channel").fix_hint(),
         "invite the app to the channel with /invite @orgpulse"
     );
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_refused_not_buffered() {
+    let stub = SlackStub::start().await;
+    let huge = "x".repeat(64 * 1024);
+    stub.script(
+        HISTORY,
+        vec![StubResponse::ok(
+            json!({"ok": true, "messages": [], "padding": huge}),
+        )],
+    );
+    let client = SlackClient::new(
+        SlackToken::new(TOKEN),
+        SlackClientConfig {
+            base_url: stub.base_url.clone(),
+            max_response_bytes: 16 * 1024,
+            ..SlackClientConfig::default()
+        },
+    )
+    .unwrap();
+    let error = client
+        .find_delivery("C0123456789", KEY, SystemTime::now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, SlackError::InvalidResponse { detail, .. } if detail.contains("longer than 16384 bytes")),
+        "{error}"
+    );
+    assert_eq!(stub.requests(HISTORY).len(), 1, "not retried");
 }
