@@ -17,14 +17,15 @@ client with a configurable base URL talk to it):
   (groups:history for private channels) and membership, like Slack.
 - files.getUploadURLExternal (form only) -> upload_url on this server; POST or PUT the bytes
   (raw or multipart) to it; files.completeUploadExternal shares them into channel_id.
-- auth.test.
+- auth.test: the bot's user_id, bot_id and app_id.
 
 Control API (JSON):
 - GET  /__control/health
 - GET  /__control/messages[?channel=C123]  -> accepted messages, oldest first, with ts, channel,
                                              text, blocks, metadata, thread_ts
-- POST /__control/messages     body {"channel", "text", "metadata"?, "blocks"?} -> seeds a
-                               message as if posted earlier (e.g. a previous delivery)
+- POST /__control/messages     body {"channel", "text", "metadata"?, "blocks"?, "bot_id"?,
+                               "app_id"?} -> seeds a message as if posted earlier (e.g. a
+                               previous delivery; another app's with its own bot_id/app_id)
 - GET  /__control/files        -> completed uploads: id, filename, title, channel_id, length,
                                   sha256, base64 content
 - GET  /__control/counters     -> {"<method>": {"calls", "ok", "errors": {error: n}}}
@@ -71,6 +72,9 @@ UPLOAD_PREFIX = "/upload/v1/"
 
 BOT_USER_ID = "U0ORGPULSE"
 BOT_ID = "B0ORGPULSE"
+# Slack puts the posting app's bot_id and app_id on every message a bot posts, and auth.test
+# names both: orgpulse matches its own deliveries in the history by them.
+APP_ID = "A0ORGPULSE"
 TEAM_ID = "T0ORGPULSE"
 DEFAULT_TOKEN = "xoxb-0000000000-orgpulse-test-token"
 DEFAULT_SCOPES = ("chat:write", "chat:write.public", "channels:history", "groups:history", "files:write")
@@ -384,12 +388,15 @@ class SlackSink:
             return json.loads(json.dumps(self._counters))
 
     def seed_message(
-        self, channel: str, text: str, metadata: Mapping | None = None, blocks: list | None = None
+        self, channel: str, text: str, metadata: Mapping | None = None, blocks: list | None = None,
+        bot_id: str | None = None, app_id: str | None = None,
     ) -> dict:
         """Records a message as if it had been posted before the test (e.g. a delivery by an
-        earlier run), so that conversations.history returns it."""
+        earlier run), so that conversations.history returns it. `bot_id`/`app_id` default to
+        orgpulse's own; another app's message (a forged delivery) names its own."""
         with self._lock:
-            return self._record_message(channel, {"text": text, "metadata": metadata, "blocks": blocks})
+            return self._record_message(channel, {"text": text, "metadata": metadata, "blocks": blocks,
+                                                  "bot_id": bot_id, "app_id": app_id})
 
     # -- HTTP-independent request handling ---------------------------------------------------------
 
@@ -658,6 +665,7 @@ class SlackSink:
             "team_id": TEAM_ID,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
+            "app_id": APP_ID,
         }
 
     # -- HTTP ----------------------------------------------------------------------------------
@@ -676,7 +684,8 @@ class SlackSink:
                 return 200, self.counters()
             if method == "POST" and name == "messages":
                 return 200, self.seed_message(
-                    payload["channel"], payload.get("text", ""), payload.get("metadata"), payload.get("blocks")
+                    payload["channel"], payload.get("text", ""), payload.get("metadata"), payload.get("blocks"),
+                    payload.get("bot_id"), payload.get("app_id"),
                 )
             if method == "POST" and name == "settings":
                 self.configure(**payload)
@@ -799,7 +808,8 @@ def _as_slack_message(message: Mapping, include_metadata: bool) -> dict:
     result = {
         "type": "message",
         "user": BOT_USER_ID,
-        "bot_id": BOT_ID,
+        "bot_id": message.get("bot_id") or BOT_ID,
+        "app_id": message.get("app_id") or APP_ID,
         "text": message.get("text", ""),
         "ts": message["ts"],
     }

@@ -405,6 +405,19 @@ pub struct SlackClient {
     http: reqwest::Client,
     token: SlackToken,
     config: SlackClientConfig,
+    /// Who this token posts as (`auth.test`), asked once per client, i.e. once per run.
+    identity: std::sync::OnceLock<BotIdentity>,
+}
+
+/// The bot's own identity: a history message counts as one of our deliveries only when it
+/// was posted by it, so another app in the channel cannot forge one (metadata event types
+/// are free text any app can send) and suppress a retried delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BotIdentity {
+    pub bot_id: String,
+    /// Not every `auth.test` answer has it; when both sides have one, they must match.
+    #[serde(default)]
+    pub app_id: Option<String>,
 }
 
 impl fmt::Debug for SlackClient {
@@ -475,6 +488,7 @@ impl SlackClient {
             http,
             token,
             config,
+            identity: std::sync::OnceLock::new(),
         })
     }
 
@@ -561,7 +575,8 @@ impl SlackClient {
     }
 
     /// The `ts` of a message this product posted to `channel` with `delivery_key` in its
-    /// metadata (any `orgpulse_…` event type: reports and summaries), at or after `since`;
+    /// metadata (any `orgpulse_…` event type: reports and summaries), at or after `since`,
+    /// posted by this bot (`bot_id`/`app_id` from `auth.test`, see [`BotIdentity`]);
     /// `None` when there is none. Needs `channels:history`
     /// (public) or `groups:history` (private channels).
     pub async fn find_delivery(
@@ -576,6 +591,7 @@ impl SlackClient {
             .unwrap_or_default()
             .as_secs()
             .to_string();
+        let identity = self.identity().await?;
         let mut cursor: Option<String> = None;
         for _ in 0..self.config.max_history_pages {
             let mut query = vec![
@@ -590,7 +606,11 @@ impl SlackClient {
             let response = self.call(METHOD, Request::Get(&query)).await?;
             let page: HistoryResponse =
                 serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
-            if let Some(found) = page.messages.iter().find(|m| m.carries(delivery_key)) {
+            if let Some(found) = page
+                .messages
+                .iter()
+                .find(|m| m.posted_by(&identity) && m.carries(delivery_key))
+            {
                 return Ok(Some(found.ts.clone()));
             }
             cursor = page
@@ -604,6 +624,18 @@ impl SlackClient {
         Err(SlackError::HistoryTooLong {
             pages: self.config.max_history_pages,
         })
+    }
+
+    /// The bot's `bot_id` and `app_id` from `auth.test` (no scope needed), cached.
+    pub async fn identity(&self) -> Result<BotIdentity, SlackError> {
+        const METHOD: &str = "auth.test";
+        if let Some(identity) = self.identity.get() {
+            return Ok(identity.clone());
+        }
+        let response = self.call(METHOD, Request::PostJson(b"{}")).await?;
+        let identity: BotIdentity =
+            serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
+        Ok(self.identity.get_or_init(|| identity).clone())
     }
 
     /// A read-only call with retries (reads are always safe to repeat).
@@ -904,6 +936,10 @@ struct HistoryResponse {
 #[derive(Deserialize)]
 struct HistoryMessage {
     ts: String,
+    #[serde(default)]
+    bot_id: Option<String>,
+    #[serde(default)]
+    app_id: Option<String>,
     metadata: Option<HistoryMetadata>,
 }
 
@@ -918,6 +954,15 @@ struct HistoryMetadata {
 const EVENT_TYPE_PREFIX: &str = "orgpulse_";
 
 impl HistoryMessage {
+    /// Posted by this bot: its `bot_id`, and its `app_id` when both sides name one.
+    fn posted_by(&self, identity: &BotIdentity) -> bool {
+        self.bot_id.as_deref() == Some(identity.bot_id.as_str())
+            && match (&self.app_id, &identity.app_id) {
+                (Some(message), Some(ours)) => message == ours,
+                _ => true,
+            }
+    }
+
     fn carries(&self, delivery_key: &str) -> bool {
         let Some(metadata) = &self.metadata else {
             return false;

@@ -66,8 +66,11 @@ fn history(messages: serde_json::Value, next_cursor: &str) -> StubResponse {
     }))
 }
 
+const BOT_ID: &str = "B0ORGPULSE";
+const APP_ID: &str = "A0ORGPULSE";
+
 fn our_message(ts: &str, key: &str) -> serde_json::Value {
-    json!({"type": "message", "ts": ts, "text": "…",
+    json!({"type": "message", "ts": ts, "text": "…", "bot_id": BOT_ID, "app_id": APP_ID,
            "metadata": {"event_type": "orgpulse_report", "event_payload": {"delivery_key": key}}})
 }
 
@@ -527,6 +530,52 @@ fn the_base_url_comes_from_slack_api_url() {
         SlackErrorCode::parse("not_in_channel").fix_hint(),
         "invite the app to the channel with /invite @orgpulse"
     );
+}
+
+#[tokio::test]
+async fn a_forged_history_match_from_another_app_does_not_suppress_the_delivery() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        POST,
+        vec![
+            StubResponse::slack_error("internal_error"),
+            posted_ok("1.000700"),
+        ],
+    );
+    // Another app in the channel posted a message with our event type and delivery key.
+    let mut forged = our_message("1.000600", KEY);
+    forged["bot_id"] = json!("B0OTHERAPP");
+    forged["app_id"] = json!("A0OTHERAPP");
+    let mut same_bot_other_app = our_message("1.000650", KEY);
+    same_bot_other_app["app_id"] = json!("A0OTHERAPP");
+    stub.script(
+        HISTORY,
+        vec![history(json!([forged, same_bot_other_app]), "")],
+    );
+    let posted = client(&stub).post_message(&message()).await.unwrap();
+    assert_eq!(posted.ts, "1.000700");
+    assert!(!posted.found_earlier);
+    assert_eq!(stub.requests(POST).len(), 2);
+    assert_eq!(stub.requests("auth.test").len(), 1);
+}
+
+#[tokio::test]
+async fn the_bot_identity_is_asked_once_per_client() {
+    let stub = SlackStub::start().await;
+    stub.script(HISTORY, (0..3).map(|_| history(json!([]), "")).collect());
+    let client = client(&stub);
+    let since = SystemTime::now();
+    for _ in 0..3 {
+        assert_eq!(
+            client
+                .find_delivery("C0123456789", KEY, since)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(stub.requests("auth.test").len(), 1);
+    assert_eq!(client.identity().await.unwrap().bot_id, BOT_ID);
 }
 
 #[tokio::test]
