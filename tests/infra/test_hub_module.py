@@ -134,3 +134,50 @@ def test_state_machine_template_renders_to_json(tmp_path):
     definition = json.loads(json.loads(out)["definition"]["value"])
     assert definition["StartAt"]
     assert json.dumps(definition).count("arn:aws:lambda:us-east-1:111122223333:function:orgpulse-") >= 3
+
+
+# The switch that lets endpoint overrides point anywhere (orgpulse_config::endpoint) and the
+# overrides it would unlock: a deployed function must have none of them.
+LOCAL_ENDPOINTS_SWITCH = "ORGPULSE_ALLOW_LOCAL_ENDPOINTS"
+ENDPOINT_OVERRIDES = {"SLACK_API_URL", "GOOGLE_OAUTH_TOKEN_URL", "GOOGLE_SHEETS_API_URL", "ORGPULSE_ECB_URL"}
+
+
+def _environment_keys(text: str, local: str) -> set[str]:
+    """The literal keys of `local = merge({...}, ...)` or `local = cond ? merge(...) : {}`."""
+    match = re.search(rf"^\s*{local}\s*=", text, re.M)
+    assert match, f"local {local} not found"
+    depth, end = 0, match.end()
+    for end in range(match.end(), len(text)):
+        char = text[end]
+        depth += char in "({[" and 1 or 0
+        depth -= char in ")}]" and 1 or 0
+        if char == "\n" and depth == 0 and text[match.end():end].strip():
+            break
+    body = text[match.end():end]
+    # Only maps with literal keys may be merged in: a var.* or a map-typed input would let a
+    # caller of the module add any variable, the switch included.
+    merged = re.findall(r"\b(var|module|data)\.[\w.]+", body)
+    assert set(merged) <= {"var"}, body
+    for reference in re.findall(r"\bvar\.\w+", body):
+        assert re.search(rf"[A-Z_]+\s*=\s*{re.escape(reference)}\b|{re.escape(reference)}\s*==", body), \
+            f"{local}: {reference} is merged as a map, not used as one value"
+    return set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", body))
+
+
+def test_the_functions_environment_cannot_enable_local_endpoints():
+    # Each function's environment is the module's own local, nothing merged in from outside.
+    for entry in load_dir(HUB).get("resource", []):
+        for name, function in entry.get("aws_lambda_function", {}).items():
+            [environment] = function["environment"]
+            assert unwrap(environment["variables"]) == "${local.lambda_environment}", name
+    locals_text = (HUB / "locals.tf").read_text()
+    google_text = (HUB / "google.tf").read_text()
+    assert re.search(r"lambda_environment\s*=\s*merge\(\{[^}]*\},\s*local\.config_sheet_environment\)", locals_text)
+    keys = _environment_keys(locals_text, "lambda_environment") | _environment_keys(
+        google_text, "config_sheet_environment")
+    assert keys and all(key.startswith("ORGPULSE_") for key in keys), keys
+    assert not keys & ({LOCAL_ENDPOINTS_SWITCH} | ENDPOINT_OVERRIDES), keys
+    # And nothing anywhere in the Terraform code names the switch.
+    for directory in terraform_dirs():
+        for path in directory.glob("*.tf"):
+            assert LOCAL_ENDPOINTS_SWITCH not in path.read_text(), path

@@ -13,6 +13,7 @@ pub mod columns;
 pub mod config;
 pub mod cost_tags;
 pub mod currency;
+pub mod endpoint;
 pub mod model;
 pub mod problem;
 pub mod rows;

@@ -207,12 +207,18 @@ impl EcbRates {
     /// Overrides the URL (a mirror, a proxy, or a local fixture server in tests).
     pub const URL_ENV: &'static str = "ORGPULSE_ECB_URL";
 
-    /// From `ORGPULSE_ECB_URL`, or the ECB's own URL.
+    /// From `ORGPULSE_ECB_URL` when allowed (see `orgpulse_config::endpoint`), or the ECB's
+    /// own URL.
     pub fn from_env() -> Result<Self, RateError> {
-        let url = std::env::var(Self::URL_ENV)
-            .ok()
-            .filter(|url| !url.trim().is_empty())
-            .unwrap_or_else(|| Self::DEFAULT_URL.to_owned());
+        // https to the ECB's host only, unless the local-endpoints switch is set
+        // (orgpulse_config::endpoint): another host could feed fake rates.
+        let url =
+            orgpulse_config::endpoint::override_from_env(Self::URL_ENV, &["www.ecb.europa.eu"])
+                .unwrap_or_else(|refused| {
+                    tracing::error!("{refused}");
+                    None
+                })
+                .unwrap_or_else(|| Self::DEFAULT_URL.to_owned());
         Self::new(url)
     }
 

@@ -76,19 +76,22 @@ impl Default for SheetsClientConfig {
 
 impl SheetsClientConfig {
     /// Defaults, with the endpoints from `GOOGLE_OAUTH_TOKEN_URL` / `GOOGLE_SHEETS_API_URL`
-    /// when set.
+    /// when set and allowed (see `orgpulse_config::endpoint`).
     pub fn from_env() -> Self {
         let mut config = Self::default();
-        let from = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
+        // https to Google's own hosts only, unless the local-endpoints switch is set
+        // (orgpulse_config::endpoint): the token URL receives the signed assertion and the
+        // Sheets URL the access token.
+        let from = |name: &str, host: &str| {
+            orgpulse_config::endpoint::override_from_env(name, &[host]).unwrap_or_else(|refused| {
+                tracing::error!("{refused}");
+                None
+            })
         };
-        if let Some(url) = from(TOKEN_URL_ENV) {
+        if let Some(url) = from(TOKEN_URL_ENV, "oauth2.googleapis.com") {
             config.token_url = url;
         }
-        if let Some(url) = from(SHEETS_API_URL_ENV) {
+        if let Some(url) = from(SHEETS_API_URL_ENV, "sheets.googleapis.com") {
             config.sheets_api_url = url;
         }
         config

@@ -103,13 +103,16 @@ impl Default for SlackClientConfig {
 }
 
 impl SlackClientConfig {
-    /// Defaults, with the base URL from `SLACK_API_URL` when set.
+    /// Defaults, with the base URL from `SLACK_API_URL` when set and allowed (see
+    /// `orgpulse_config::endpoint`).
     pub fn from_env() -> Self {
         let mut config = Self::default();
-        if let Ok(url) = std::env::var(SLACK_API_URL_ENV) {
-            if !url.trim().is_empty() {
-                config.base_url = url.trim().to_string();
-            }
+        // https to slack.com only, unless the local-endpoints switch is set
+        // (orgpulse_config::endpoint): this URL receives the bot token.
+        match orgpulse_config::endpoint::override_from_env(SLACK_API_URL_ENV, &["slack.com"]) {
+            Ok(Some(url)) => config.base_url = url,
+            Ok(None) => {}
+            Err(refused) => tracing::error!("{refused}"),
         }
         config
     }

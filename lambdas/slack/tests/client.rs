@@ -520,11 +520,27 @@ fn the_base_url_comes_from_slack_api_url() {
         "https://slack.com/api"
     );
     // The only test in this binary that touches the environment.
+    let local = orgpulse_config::endpoint::LOCAL_ENDPOINTS_ENV;
     std::env::set_var(SLACK_API_URL_ENV, "http://127.0.0.1:9999/api");
+    // A deployed function (no switch): the bot token must not go to another host.
+    std::env::remove_var(local);
+    assert_eq!(
+        SlackClientConfig::from_env().base_url,
+        "https://slack.com/api"
+    );
+    std::env::set_var(SLACK_API_URL_ENV, "https://slack.com/api/");
+    assert_eq!(
+        SlackClientConfig::from_env().base_url,
+        "https://slack.com/api/"
+    );
+    // Tests and the CLI pointing at a local double.
+    std::env::set_var(SLACK_API_URL_ENV, "http://127.0.0.1:9999/api");
+    std::env::set_var(local, "1");
     assert_eq!(
         SlackClientConfig::from_env().base_url,
         "http://127.0.0.1:9999/api"
     );
+    std::env::remove_var(local);
     std::env::remove_var(SLACK_API_URL_ENV);
     assert_eq!(
         SlackErrorCode::parse("not_in_channel").fix_hint(),

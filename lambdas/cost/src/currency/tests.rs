@@ -282,12 +282,18 @@ async fn fixed_rates_come_first() {
 
 #[test]
 fn the_url_can_be_overridden_from_the_environment() {
-    // The only test that touches this variable.
+    // The only test that touches these variables.
+    let local = orgpulse_config::endpoint::LOCAL_ENDPOINTS_ENV;
     std::env::set_var(EcbRates::URL_ENV, "http://127.0.0.1:9/rates.xml");
+    // A deployed function (no switch): another host could feed fake rates; refused.
+    std::env::remove_var(local);
+    assert_eq!(EcbRates::from_env().unwrap().url, EcbRates::DEFAULT_URL);
+    std::env::set_var(local, "1");
     assert_eq!(
         EcbRates::from_env().unwrap().url,
         "http://127.0.0.1:9/rates.xml"
     );
+    std::env::remove_var(local);
     std::env::set_var(EcbRates::URL_ENV, " ");
     assert_eq!(EcbRates::from_env().unwrap().url, EcbRates::DEFAULT_URL);
     std::env::remove_var(EcbRates::URL_ENV);
