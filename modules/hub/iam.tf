@@ -137,6 +137,19 @@ data "aws_iam_policy_document" "state_machine_assume_role" {
       variable = "aws:SourceAccount"
       values   = [local.account_id]
     }
+
+    # Only for this state machine, its executions and its Map runs (AWS's confused-deputy
+    # guidance); every ARN below names the state machine.
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values = [
+        local.state_machine_arn,
+        "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*",
+        "arn:${local.partition}:states:${local.region}:${local.account_id}:express:${local.state_machine_name}:*",
+        "arn:${local.partition}:states:${local.region}:${local.account_id}:mapRun:${local.state_machine_name}/*",
+      ]
+    }
   }
 }
 
@@ -253,6 +266,14 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+
+    # Only for schedules of its schedule group, "default" as in schedule.tf (a reference would
+    # make a cycle: the schedule names this role); AWS's confused-deputy guidance.
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule-group/default"]
     }
   }
 }

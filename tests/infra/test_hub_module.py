@@ -181,3 +181,31 @@ def test_the_functions_environment_cannot_enable_local_endpoints():
     for directory in terraform_dirs():
         for path in directory.glob("*.tf"):
             assert LOCAL_ENDPOINTS_SWITCH not in path.read_text(), path
+
+
+def _policy_documents() -> dict:
+    return {name: body for entry in load_dir(HUB).get("data", [])
+            for name, body in entry.get("aws_iam_policy_document", {}).items()}
+
+
+def _conditions(statement) -> dict[str, tuple[str, list]]:
+    return {unwrap(c["variable"]): (unwrap(c["test"]), unwrap(c["values"])) for c in statement.get("condition", [])}
+
+
+@pytest.mark.parametrize("document, source_arn", [
+    ("state_machine_assume_role", "${local.state_machine_arn}"),
+    ("scheduler_assume_role", "schedule-group/default"),
+])
+def test_service_trust_policies_name_the_source_arn(document, source_arn):
+    [statement] = list(_statements(_policy_documents()[document]))
+    conditions = _conditions(statement)
+    assert "aws:SourceAccount" in conditions
+    test, values = conditions["aws:SourceArn"]
+    assert test in ("ArnEquals", "ArnLike") and any(source_arn in v for v in values), conditions
+    # Every value names this state machine / the schedule's group, none a wildcard over others.
+    assert all(("${local.state_machine_name}" in v or v == "${local.state_machine_arn}" or v.endswith(source_arn))
+               for v in values), values
+    if document == "scheduler_assume_role":
+        [schedule] = [s for e in load_dir(HUB)["resource"] for s in e.get("aws_scheduler_schedule", {}).values()]
+        assert unwrap(schedule["group_name"]) == "default"
+
