@@ -105,6 +105,13 @@ data "aws_iam_policy_document" "lambda" {
       effect    = "Allow"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+
+      # Only through the services that hold its data (bucket, ledger, secrets, environment), never kms:Decrypt called directly.
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com", "dynamodb.${local.region}.amazonaws.com", "secretsmanager.${local.region}.amazonaws.com", "lambda.${local.region}.amazonaws.com"]
+      }
     }
   }
 }
@@ -237,6 +244,13 @@ data "aws_iam_policy_document" "state_machine" {
       effect    = "Allow"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+
+      # Only through S3 (the Map's items and results) and Step Functions (its own encrypted state).
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com", "states.${local.region}.amazonaws.com"]
+      }
     }
   }
 }
@@ -312,6 +326,13 @@ data "aws_iam_policy_document" "scheduler" {
       effect    = "Allow"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+
+      # Only through SQS (the dead-letter queue), Scheduler (the schedule) and Step Functions (StartExecution).
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com", "scheduler.${local.region}.amazonaws.com", "states.${local.region}.amazonaws.com"]
+      }
     }
   }
 }

@@ -209,3 +209,14 @@ def test_service_trust_policies_name_the_source_arn(document, source_arn):
         [schedule] = [s for e in load_dir(HUB)["resource"] for s in e.get("aws_scheduler_schedule", {}).values()]
         assert unwrap(schedule["group_name"]) == "default"
 
+
+def test_kms_use_is_only_through_the_services_that_hold_the_data():
+    kms_statements = [
+        (name, statement) for name, body in _policy_documents().items() for statement in _statements(body)
+        if any(str(a).startswith("kms:") for a in unwrap(statement.get("actions", [])))
+    ]
+    assert len(kms_statements) == 3, kms_statements
+    for name, statement in kms_statements:
+        test, values = _conditions(statement).get("kms:ViaService", (None, []))
+        assert test == "StringEquals" and values, f"{name}: kms actions without kms:ViaService"
+        assert all(re.fullmatch(r"[a-z0-9]+\.\$\{local\.region\}\.amazonaws\.com", v) for v in values), values
