@@ -4,7 +4,9 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.0"
+      # One major version: 7.x may change resources this configuration uses (see the lock file
+      # note in terraform/README.md).
+      version = ">= 6.0, < 7.0"
     }
   }
 }
