@@ -148,7 +148,9 @@ def slack_sink():
 @pytest.fixture
 def slack_env(slack_sink) -> dict[str, str]:
     """Environment pointing orgpulse's Slack client (SLACK_API_URL) at the sink."""
-    return {"SLACK_API_URL": f"{slack_sink.url}/api", "SLACK_BOT_TOKEN": SLACK_TOKEN}
+    return {"SLACK_API_URL": f"{slack_sink.url}/api", "SLACK_BOT_TOKEN": SLACK_TOKEN,
+            # Endpoint overrides may point at local doubles only with this switch.
+            "ORGPULSE_ALLOW_LOCAL_ENDPOINTS": "1"}
 
 
 @pytest.fixture

@@ -105,6 +105,13 @@ data "aws_iam_policy_document" "lambda" {
       effect    = "Allow"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+
+      # Only through the services that hold its data (bucket, ledger, secrets, environment), never kms:Decrypt called directly.
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com", "dynamodb.${local.region}.amazonaws.com", "secretsmanager.${local.region}.amazonaws.com", "lambda.${local.region}.amazonaws.com"]
+      }
     }
   }
 }
@@ -136,6 +143,19 @@ data "aws_iam_policy_document" "state_machine_assume_role" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+
+    # Only for this state machine, its executions and its Map runs (AWS's confused-deputy
+    # guidance); every ARN below names the state machine.
+    condition {
+      test     = "ArnLike"
+      variable = "aws:SourceArn"
+      values = [
+        local.state_machine_arn,
+        "arn:${local.partition}:states:${local.region}:${local.account_id}:execution:${local.state_machine_name}:*",
+        "arn:${local.partition}:states:${local.region}:${local.account_id}:express:${local.state_machine_name}:*",
+        "arn:${local.partition}:states:${local.region}:${local.account_id}:mapRun:${local.state_machine_name}/*",
+      ]
     }
   }
 }
@@ -224,6 +244,13 @@ data "aws_iam_policy_document" "state_machine" {
       effect    = "Allow"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+
+      # Only through S3 (the Map's items and results) and Step Functions (its own encrypted state).
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["s3.${local.region}.amazonaws.com", "states.${local.region}.amazonaws.com"]
+      }
     }
   }
 }
@@ -253,6 +280,14 @@ data "aws_iam_policy_document" "scheduler_assume_role" {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
       values   = [local.account_id]
+    }
+
+    # Only for schedules of its schedule group, "default" as in schedule.tf (a reference would
+    # make a cycle: the schedule names this role); AWS's confused-deputy guidance.
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = ["arn:${local.partition}:scheduler:${local.region}:${local.account_id}:schedule-group/default"]
     }
   }
 }
@@ -291,6 +326,13 @@ data "aws_iam_policy_document" "scheduler" {
       effect    = "Allow"
       actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
       resources = [var.kms_key_arn]
+
+      # Only through SQS (the dead-letter queue), Scheduler (the schedule) and Step Functions (StartExecution).
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com", "scheduler.${local.region}.amazonaws.com", "states.${local.region}.amazonaws.com"]
+      }
     }
   }
 }

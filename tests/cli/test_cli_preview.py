@@ -128,6 +128,8 @@ def cli(orgpulse_bin, moto_url, ce_emulator, slack_sink, tmp_path):
         "SLACK_API_URL": f"{slack_sink.url}/api",
         # Any exchange rate must come from the configuration: the ECB is not reachable here.
         "ORGPULSE_ECB_URL": "http://127.0.0.1:9/unreachable.xml",
+        # Endpoint overrides may point at local doubles only with this switch.
+        "ORGPULSE_ALLOW_LOCAL_ENDPOINTS": "1",
     }
 
     def run(*args: str, token: bool = False, timeout: float = 180) -> subprocess.CompletedProcess:

@@ -259,6 +259,9 @@ class LocalSystem:
             "AWS_ENDPOINT_URL_COST_EXPLORER": self.ce_url,
             "SLACK_API_URL": self.slack_api_url,
             "ORGPULSE_ECB_URL": self.ecb_url,
+            # The one switch that lets the endpoint overrides above point at local doubles
+            # (orgpulse_config::endpoint); modules/hub never sets it.
+            "ORGPULSE_ALLOW_LOCAL_ENDPOINTS": "1",
             "ORGPULSE_BUCKET": BUCKET,
             "ORGPULSE_CONFIG_KEY": CONFIG_KEY,
             "ORGPULSE_DELIVERIES_TABLE": TABLE,

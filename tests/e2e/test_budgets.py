@@ -12,6 +12,7 @@ exist, so AssumeRole alone could not tell).
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -176,3 +177,65 @@ def test_budgets_inside_member_accounts_appear_in_their_reports(system):
     member_calls = {(c["role"], c["service"]) for c in system.aws_calls() if c.get("role")}
     assert member_calls == {(f"arn:aws:iam::{prod}:role/{MEMBER_ROLE}", "budgets"),
                             (f"arn:aws:iam::{stg}:role/{MEMBER_ROLE}", "budgets")}, member_calls
+
+def create_usage_budget(system: LocalSystem, account_id: str, name: str, unit: str, limit: str, actual: str) -> None:
+    """A usage budget created inside the member account: its unit is free text the member's admin types."""
+    system.member_client("budgets", account_id).create_budget(
+        AccountId=account_id,
+        Budget={
+            "BudgetName": name,
+            "BudgetLimit": {"Amount": limit, "Unit": unit},
+            "TimeUnit": "MONTHLY",
+            "BudgetType": "USAGE",
+            "CalculatedSpend": {
+                "ActualSpend": {"Amount": actual, "Unit": unit},
+                "ForecastedSpend": {"Amount": actual, "Unit": unit},
+            },
+        },
+    )
+
+
+# Slack's live markup in mrkdwn: `<!channel>`, `<!here>`, `<@U…>`, `<#C…>`, `<https://…|label>`.
+LIVE_MARKUP = re.compile(r"<([^<>]*)>")
+# The only link orgpulse itself writes into a report: the Cost Explorer console.
+OWN_LINK = re.compile(r"^https://[a-z0-9-]+\.console\.aws\.amazon\.com/costmanagement/")
+
+
+def all_strings(value) -> list[str]:
+    """Every string in a JSON value (text fields, context elements, fallback text)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in all_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in all_strings(v)]
+    return []
+
+
+def test_a_hostile_budget_unit_reaches_slack_with_no_live_mention_or_link(system):
+    """Issue 15: a member account's admin names a usage budget's unit `<!channel>` or a phishing
+    link. The trusted bot must show it literally: no @channel ping, no link."""
+    org = system.seed_organization(OrganizationSpec(ous={"Services": ["payments-prod"]}))
+    system.load_costs(costdata.generate(seed=15, accounts=1, days=70, today=TODAY.isoformat()), org.account_ids)
+    deploy_member_role_stack_set(system, org.ou_ids["Services"])
+    prod = org.id("payments-prod")
+    create_usage_budget(system, prod, "api-calls", "<!channel>", limit="100", actual="120")
+    create_usage_budget(system, prod, "storage <!here>", "<https://evil.example|Pay invoice>", limit="100", actual="20")
+    system.deploy(
+        [{"AccountId": prod, "ChannelIds": [CHANNEL], "Granularity": ["DAILY"]}],
+        channels=[Channel(CHANNEL, "cost")],
+    )
+
+    execution = system.run({"date": TODAY.isoformat()}, name="hostile-unit-1")
+
+    assert execution["status"] == "SUCCEEDED", execution.get("cause")
+    output = json.loads(execution["output"])
+    assert output["sent"] == 1 and output["failed"] == 0, output
+    # The budgets did reach the report (the test would prove nothing otherwise) ...
+    [section] = [t for t in block_texts(report_of(system, prod)) if t.startswith("*AWS Budgets")]
+    assert "&lt;!channel&gt;" in section and "&lt;https://evil.examp" in section, section
+    # ... and nothing any message the sink recorded carries is a live mention or a foreign link.
+    for message in system.slack.messages():
+        for text in all_strings([message.get("text"), message.get("blocks")]):
+            for markup in LIVE_MARKUP.findall(text):
+                assert OWN_LINK.match(markup), f"live markup <{markup}> in {message['channel']}: {text}"

@@ -57,7 +57,8 @@ def test_builds_every_function_zip_where_the_module_reads_them(tmp_path):
     result = _run(workspace, env)
     assert result.returncode == 0, result.stderr
     calls = (workspace / "tools" / "calls.txt").read_text()
-    assert calls.startswith("lambda build --release --output-format zip --x86-64 --lambda-dir ")
+    # --locked: exactly the versions in Cargo.lock (issue 15, supply chain).
+    assert calls.startswith("lambda build --release --locked --output-format zip --x86-64 --lambda-dir ")
     for binary in BINARIES:
         assert f"--bin {binary}" in calls
         assert (workspace / "build" / "lambda" / binary / "bootstrap.zip").is_file()

@@ -134,3 +134,89 @@ def test_state_machine_template_renders_to_json(tmp_path):
     definition = json.loads(json.loads(out)["definition"]["value"])
     assert definition["StartAt"]
     assert json.dumps(definition).count("arn:aws:lambda:us-east-1:111122223333:function:orgpulse-") >= 3
+
+
+# The switch that lets endpoint overrides point anywhere (orgpulse_config::endpoint) and the
+# overrides it would unlock: a deployed function must have none of them.
+LOCAL_ENDPOINTS_SWITCH = "ORGPULSE_ALLOW_LOCAL_ENDPOINTS"
+ENDPOINT_OVERRIDES = {"SLACK_API_URL", "GOOGLE_OAUTH_TOKEN_URL", "GOOGLE_SHEETS_API_URL", "ORGPULSE_ECB_URL"}
+
+
+def _environment_keys(text: str, local: str) -> set[str]:
+    """The literal keys of `local = merge({...}, ...)` or `local = cond ? merge(...) : {}`."""
+    match = re.search(rf"^\s*{local}\s*=", text, re.M)
+    assert match, f"local {local} not found"
+    depth, end = 0, match.end()
+    for end in range(match.end(), len(text)):
+        char = text[end]
+        depth += char in "({[" and 1 or 0
+        depth -= char in ")}]" and 1 or 0
+        if char == "\n" and depth == 0 and text[match.end():end].strip():
+            break
+    body = text[match.end():end]
+    # Only maps with literal keys may be merged in: a var.* or a map-typed input would let a
+    # caller of the module add any variable, the switch included.
+    merged = re.findall(r"\b(var|module|data)\.[\w.]+", body)
+    assert set(merged) <= {"var"}, body
+    for reference in re.findall(r"\bvar\.\w+", body):
+        assert re.search(rf"[A-Z_]+\s*=\s*{re.escape(reference)}\b|{re.escape(reference)}\s*==", body), \
+            f"{local}: {reference} is merged as a map, not used as one value"
+    return set(re.findall(r"\b([A-Z][A-Z0-9_]+)\s*=", body))
+
+
+def test_the_functions_environment_cannot_enable_local_endpoints():
+    # Each function's environment is the module's own local, nothing merged in from outside.
+    for entry in load_dir(HUB).get("resource", []):
+        for name, function in entry.get("aws_lambda_function", {}).items():
+            [environment] = function["environment"]
+            assert unwrap(environment["variables"]) == "${local.lambda_environment}", name
+    locals_text = (HUB / "locals.tf").read_text()
+    google_text = (HUB / "google.tf").read_text()
+    assert re.search(r"lambda_environment\s*=\s*merge\(\{[^}]*\},\s*local\.config_sheet_environment\)", locals_text)
+    keys = _environment_keys(locals_text, "lambda_environment") | _environment_keys(
+        google_text, "config_sheet_environment")
+    assert keys and all(key.startswith("ORGPULSE_") for key in keys), keys
+    assert not keys & ({LOCAL_ENDPOINTS_SWITCH} | ENDPOINT_OVERRIDES), keys
+    # And nothing anywhere in the Terraform code names the switch.
+    for directory in terraform_dirs():
+        for path in directory.glob("*.tf"):
+            assert LOCAL_ENDPOINTS_SWITCH not in path.read_text(), path
+
+
+def _policy_documents() -> dict:
+    return {name: body for entry in load_dir(HUB).get("data", [])
+            for name, body in entry.get("aws_iam_policy_document", {}).items()}
+
+
+def _conditions(statement) -> dict[str, tuple[str, list]]:
+    return {unwrap(c["variable"]): (unwrap(c["test"]), unwrap(c["values"])) for c in statement.get("condition", [])}
+
+
+@pytest.mark.parametrize("document, source_arn", [
+    ("state_machine_assume_role", "${local.state_machine_arn}"),
+    ("scheduler_assume_role", "schedule-group/default"),
+])
+def test_service_trust_policies_name_the_source_arn(document, source_arn):
+    [statement] = list(_statements(_policy_documents()[document]))
+    conditions = _conditions(statement)
+    assert "aws:SourceAccount" in conditions
+    test, values = conditions["aws:SourceArn"]
+    assert test in ("ArnEquals", "ArnLike") and any(source_arn in v for v in values), conditions
+    # Every value names this state machine / the schedule's group, none a wildcard over others.
+    assert all(("${local.state_machine_name}" in v or v == "${local.state_machine_arn}" or v.endswith(source_arn))
+               for v in values), values
+    if document == "scheduler_assume_role":
+        [schedule] = [s for e in load_dir(HUB)["resource"] for s in e.get("aws_scheduler_schedule", {}).values()]
+        assert unwrap(schedule["group_name"]) == "default"
+
+
+def test_kms_use_is_only_through_the_services_that_hold_the_data():
+    kms_statements = [
+        (name, statement) for name, body in _policy_documents().items() for statement in _statements(body)
+        if any(str(a).startswith("kms:") for a in unwrap(statement.get("actions", [])))
+    ]
+    assert len(kms_statements) == 3, kms_statements
+    for name, statement in kms_statements:
+        test, values = _conditions(statement).get("kms:ViaService", (None, []))
+        assert test == "StringEquals" and values, f"{name}: kms actions without kms:ViaService"
+        assert all(re.fullmatch(r"[a-z0-9]+\.\$\{local\.region\}\.amazonaws\.com", v) for v in values), values

@@ -587,7 +587,9 @@ class GoogleDouble:
 
     def environment(self) -> dict[str, str]:
         """What points orgpulse's Google client at this double."""
-        return {"GOOGLE_OAUTH_TOKEN_URL": self.token_url, "GOOGLE_SHEETS_API_URL": self.url}
+        return {"GOOGLE_OAUTH_TOKEN_URL": self.token_url, "GOOGLE_SHEETS_API_URL": self.url,
+                # Endpoint overrides may point at local doubles only with this switch.
+                "ORGPULSE_ALLOW_LOCAL_ENDPOINTS": "1"}
 
 
 def sign_assertion(key_file: dict, audience: str, *, scope: str = "https://www.googleapis.com/auth/spreadsheets.readonly",

@@ -17,7 +17,8 @@ client with a configurable base URL talk to it):
   (groups:history for private channels) and membership, like Slack.
 - files.getUploadURLExternal (form only) -> upload_url on this server; POST or PUT the bytes
   (raw or multipart) to it; files.completeUploadExternal shares them into channel_id.
-- auth.test (the token's scopes in the `x-oauth-scopes` header, as on every answer).
+- auth.test: the bot's user_id, bot_id and app_id (and, as on every answer, the token's
+  scopes in the `x-oauth-scopes` header).
 - users.conversations: the conversations the bot is a member of, by `types` (each needs its
   read scope: channels:read, groups:read, im:read, mpim:read), `limit` (1-999), `cursor`.
 - conversations.info: one conversation, with `is_member` (a private channel the bot is not in
@@ -27,8 +28,9 @@ Control API (JSON):
 - GET  /__control/health
 - GET  /__control/messages[?channel=C123]  -> accepted messages, oldest first, with ts, channel,
                                              text, blocks, metadata, thread_ts
-- POST /__control/messages     body {"channel", "text", "metadata"?, "blocks"?} -> seeds a
-                               message as if posted earlier (e.g. a previous delivery)
+- POST /__control/messages     body {"channel", "text", "metadata"?, "blocks"?, "bot_id"?,
+                               "app_id"?} -> seeds a message as if posted earlier (e.g. a
+                               previous delivery; another app's with its own bot_id/app_id)
 - GET  /__control/files        -> completed uploads: id, filename, title, channel_id, length,
                                   sha256, base64 content
 - GET  /__control/counters     -> {"<method>": {"calls", "ok", "errors": {error: n}}}
@@ -75,6 +77,9 @@ UPLOAD_PREFIX = "/upload/v1/"
 
 BOT_USER_ID = "U0ORGPULSE"
 BOT_ID = "B0ORGPULSE"
+# Slack puts the posting app's bot_id and app_id on every message a bot posts, and auth.test
+# names both: orgpulse matches its own deliveries in the history by them.
+APP_ID = "A0ORGPULSE"
 TEAM_ID = "T0ORGPULSE"
 DEFAULT_TOKEN = "xoxb-0000000000-orgpulse-test-token"
 # The scopes orgpulse documents (terraform/README.md): post, read history for the exactly-once
@@ -395,12 +400,15 @@ class SlackSink:
             return json.loads(json.dumps(self._counters))
 
     def seed_message(
-        self, channel: str, text: str, metadata: Mapping | None = None, blocks: list | None = None
+        self, channel: str, text: str, metadata: Mapping | None = None, blocks: list | None = None,
+        bot_id: str | None = None, app_id: str | None = None,
     ) -> dict:
         """Records a message as if it had been posted before the test (e.g. a delivery by an
-        earlier run), so that conversations.history returns it."""
+        earlier run), so that conversations.history returns it. `bot_id`/`app_id` default to
+        orgpulse's own; another app's message (a forged delivery) names its own."""
         with self._lock:
-            return self._record_message(channel, {"text": text, "metadata": metadata, "blocks": blocks})
+            return self._record_message(channel, {"text": text, "metadata": metadata, "blocks": blocks,
+                                                  "bot_id": bot_id, "app_id": app_id})
 
     # -- HTTP-independent request handling ---------------------------------------------------------
 
@@ -711,6 +719,7 @@ class SlackSink:
             "team_id": TEAM_ID,
             "user_id": BOT_USER_ID,
             "bot_id": BOT_ID,
+            "app_id": APP_ID,
         }
 
     # -- HTTP ----------------------------------------------------------------------------------
@@ -729,7 +738,8 @@ class SlackSink:
                 return 200, self.counters()
             if method == "POST" and name == "messages":
                 return 200, self.seed_message(
-                    payload["channel"], payload.get("text", ""), payload.get("metadata"), payload.get("blocks")
+                    payload["channel"], payload.get("text", ""), payload.get("metadata"), payload.get("blocks"),
+                    payload.get("bot_id"), payload.get("app_id"),
                 )
             if method == "POST" and name == "settings":
                 self.configure(**payload)
@@ -876,7 +886,8 @@ def _as_slack_message(message: Mapping, include_metadata: bool) -> dict:
     result = {
         "type": "message",
         "user": BOT_USER_ID,
-        "bot_id": BOT_ID,
+        "bot_id": message.get("bot_id") or BOT_ID,
+        "app_id": message.get("app_id") or APP_ID,
         "text": message.get("text", ""),
         "ts": message["ts"],
     }

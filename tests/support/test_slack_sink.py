@@ -365,6 +365,16 @@ def test_a_lost_reply_leaves_a_delivered_message_that_history_can_find(slack_sin
     assert [m["text"] for m in slack_sink.messages()] == ["ambiguous"]
     history = slack_client.conversations_history(channel=REPORTS_CHANNEL, include_all_metadata=True)
     assert history["messages"][0]["metadata"] == METADATA
+    # As Slack does: the posting bot's bot_id and app_id, the ones auth.test names.
+    identity = slack_client.auth_test()
+    assert history["messages"][0]["bot_id"] == identity["bot_id"] == "B0ORGPULSE"
+    assert history["messages"][0]["app_id"] == identity["app_id"] == "A0ORGPULSE"
+
+
+def test_a_message_seeded_as_another_apps_carries_its_ids(slack_sink, slack_client):
+    slack_sink.seed_message(REPORTS_CHANNEL, "forged", METADATA, bot_id="B0OTHERAPP", app_id="A0OTHERAPP")
+    [message] = slack_client.conversations_history(channel=REPORTS_CHANNEL, include_all_metadata=True)["messages"]
+    assert (message["bot_id"], message["app_id"], message["metadata"]) == ("B0OTHERAPP", "A0OTHERAPP", METADATA)
 
 
 # -- conversations.history --------------------------------------------------------------------------------

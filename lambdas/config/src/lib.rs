@@ -15,6 +15,7 @@ pub mod columns;
 pub mod config;
 pub mod cost_tags;
 pub mod currency;
+pub mod endpoint;
 pub mod model;
 pub mod problem;
 pub mod rows;

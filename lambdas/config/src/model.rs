@@ -293,6 +293,19 @@ pub enum RowTarget {
     Default,
 }
 
+/// The exchange rates orgpulse accepts, in units per 1 USD: the strongest currency (KWD, about
+/// 0.3) and the weakest in use (IRR, VND, LBP: tens of thousands to about a million) fit with
+/// room to spare. A rate outside is a typo (`JPY=15120000`) or a fed-in value, and would make
+/// every converted figure wrong or overflow a decimal.
+pub const MIN_RATE_PER_USD: Decimal = Decimal::from_parts(1, 0, 0, false, 4); // 0.0001
+/// See [`MIN_RATE_PER_USD`].
+pub const MAX_RATE_PER_USD: Decimal = Decimal::from_parts(10_000_000, 0, 0, false, 0);
+
+/// Whether `per_usd` is within [`MIN_RATE_PER_USD`]..=[`MAX_RATE_PER_USD`].
+pub fn sane_rate_per_usd(per_usd: Decimal) -> bool {
+    (MIN_RATE_PER_USD..=MAX_RATE_PER_USD).contains(&per_usd)
+}
+
 /// Organization-wide settings, carried by the `Default` row.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrgSettings {

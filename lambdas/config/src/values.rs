@@ -534,7 +534,18 @@ pub(crate) fn exchange_rates(
         };
         match Decimal::from_str(rate.trim()) {
             Ok(rate) if rate > Decimal::ZERO => {
-                if code == CurrencyCode::usd() && rate != Decimal::ONE {
+                if !crate::model::sane_rate_per_usd(rate) {
+                    errors.push(item_error(
+                        item,
+                        format!(
+                            "has a rate outside {} to {} units per 1 USD",
+                            crate::model::MIN_RATE_PER_USD,
+                            crate::model::MAX_RATE_PER_USD
+                        ),
+                        "write the rate in units of the currency per 1 USD (JPY=151.20, \
+                         EUR=0.92), not per 1 unit of the currency, and check its digits",
+                    ));
+                } else if code == CurrencyCode::usd() && rate != Decimal::ONE {
                     errors.push(item_error(
                         item,
                         "sets USD to something else than 1",
@@ -771,6 +782,21 @@ mod tests {
         assert!(messages[2].contains("positive"));
         assert!(messages[3].contains("USD"));
         assert!(messages[4].contains("second rate"));
+    }
+
+    #[test]
+    fn exchange_rates_outside_a_sane_range_are_refused_with_the_fix() {
+        let errors = exchange_rates("JPY=99999999999999999999999; EUR=0.00000001").unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        for error in &errors {
+            assert!(
+                error.message.contains("outside 0.0001 to 10000000"),
+                "{error:?}"
+            );
+            assert!(error.fix.contains("per 1 USD (JPY=151.20"), "{error:?}");
+        }
+        // The currencies furthest from the dollar are within it.
+        assert!(exchange_rates("KWD=0.307; IRR=42000; LBP=89500; VND=25400").is_ok());
     }
 
     #[test]

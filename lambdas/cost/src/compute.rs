@@ -35,8 +35,44 @@ pub fn build_report(
     rate: Option<AppliedRate>,
     account_name: Option<String>,
 ) -> CostReport {
-    let periods = ReportPeriods::new(kind, report_date);
     let rate = applicable_rate(settings, org, report_date, rate);
+    let converted = rate.as_ref().map(|r| r.currency.clone());
+    match report_in(
+        settings,
+        kind,
+        report_date,
+        data,
+        rate,
+        account_name.clone(),
+    ) {
+        Ok(report) => report,
+        Err(Overflow) => {
+            // Converting overflowed a decimal (a rate or an amount far outside any real
+            // bill): this account's report is shown in USD rather than failing the run.
+            tracing::warn!(
+                account = %settings.account_id,
+                currency = ?converted,
+                "converting the report overflowed; it is shown in USD"
+            );
+            report_in(settings, kind, report_date, data, None, account_name)
+                .expect("USD amounts are not multiplied")
+        }
+    }
+}
+
+/// A conversion overflowed a decimal.
+#[derive(Debug)]
+struct Overflow;
+
+fn report_in(
+    settings: &AccountSettings,
+    kind: Granularity,
+    report_date: NaiveDate,
+    data: &AccountCostData,
+    rate: Option<AppliedRate>,
+    account_name: Option<String>,
+) -> Result<CostReport, Overflow> {
+    let periods = ReportPeriods::new(kind, report_date);
     let per_usd = rate.as_ref().map_or(Decimal::ONE, |r| r.per_usd);
     let currency = rate
         .as_ref()
@@ -78,10 +114,16 @@ pub fn build_report(
         console_url,
     };
     if data.no_data {
-        return report;
+        return Ok(report);
     }
 
-    let convert = |usd: Decimal| usd * per_usd;
+    let overflowed = std::cell::Cell::new(false);
+    let convert = |usd: Decimal| {
+        usd.checked_mul(per_usd).unwrap_or_else(|| {
+            overflowed.set(true);
+            Decimal::ZERO
+        })
+    };
     let total_of = |period: &Period| convert(data.total(metric, period));
 
     let current = data.service_totals(metric, &periods.current);
@@ -95,7 +137,7 @@ pub fn build_report(
 
     report.month_to_date = periods
         .month_to_date
-        .map(|mtd| month_to_date(data, metric, &mtd, report_date, per_usd));
+        .map(|mtd| month_to_date(data, metric, &mtd, report_date, &convert));
 
     let mut lines: Vec<ServiceLine> = current
         .keys()
@@ -142,8 +184,11 @@ pub fn build_report(
             estimated: data.estimated_days.contains(&date),
         })
         .collect();
+    if overflowed.get() {
+        return Err(Overflow);
+    }
     normalize(&mut report);
-    report
+    Ok(report)
 }
 
 /// Drops trailing zeros (`2660.22800` -> `2660.228`) so the JSON shared with the renderer and
@@ -193,7 +238,10 @@ pub fn change(current: Decimal, reference: Decimal) -> Change {
     Change {
         reference,
         amount,
-        percent: (!reference.is_zero()).then(|| amount / reference.abs() * Decimal::ONE_HUNDRED),
+        // None when it overflows (a tiny reference): the change is then shown without one.
+        percent: amount
+            .checked_div(reference.abs())
+            .and_then(|p| p.checked_mul(Decimal::ONE_HUNDRED)),
     }
 }
 
@@ -212,7 +260,7 @@ fn month_to_date(
     metric: CostMetric,
     mtd: &MonthToDatePeriods,
     report_date: NaiveDate,
-    per_usd: Decimal,
+    convert: &dyn Fn(Decimal) -> Decimal,
 ) -> MonthToDate {
     let so_far = data.total(metric, &mtd.so_far);
     let last_month = data.total(metric, &mtd.same_point_last_month);
@@ -244,10 +292,10 @@ fn month_to_date(
     };
     MonthToDate {
         period: mtd.so_far,
-        amount: so_far * per_usd,
-        change: change(so_far * per_usd, last_month * per_usd),
+        amount: convert(so_far),
+        change: change(convert(so_far), convert(last_month)),
         projection: Projection {
-            amount: projection.amount * per_usd,
+            amount: convert(projection.amount),
             method: projection.method,
         },
     }
@@ -285,6 +333,8 @@ fn applicable_rate(
         return None;
     }
     rate.filter(|r| r.currency == settings.currency)
+        // A rate from outside the configuration (the ECB) that is not sane is not applied.
+        .filter(|r| orgpulse_config::sane_rate_per_usd(r.per_usd))
         .or_else(|| {
             org.exchange_rates
                 .get(&settings.currency)

@@ -207,12 +207,18 @@ impl EcbRates {
     /// Overrides the URL (a mirror, a proxy, or a local fixture server in tests).
     pub const URL_ENV: &'static str = "ORGPULSE_ECB_URL";
 
-    /// From `ORGPULSE_ECB_URL`, or the ECB's own URL.
+    /// From `ORGPULSE_ECB_URL` when allowed (see `orgpulse_config::endpoint`), or the ECB's
+    /// own URL.
     pub fn from_env() -> Result<Self, RateError> {
-        let url = std::env::var(Self::URL_ENV)
-            .ok()
-            .filter(|url| !url.trim().is_empty())
-            .unwrap_or_else(|| Self::DEFAULT_URL.to_owned());
+        // https to the ECB's host only, unless the local-endpoints switch is set
+        // (orgpulse_config::endpoint): another host could feed fake rates.
+        let url =
+            orgpulse_config::endpoint::override_from_env(Self::URL_ENV, &["www.ecb.europa.eu"])
+                .unwrap_or_else(|refused| {
+                    tracing::error!("{refused}");
+                    None
+                })
+                .unwrap_or_else(|| Self::DEFAULT_URL.to_owned());
         Self::new(url)
     }
 
@@ -329,6 +335,19 @@ impl RateSource for EcbRates {
             .ok_or_else(|| RateError::UnknownCurrency {
                 currency: currency.to_string(),
             })?;
+        // A fed-in table (a redirected URL, a broken mirror) must not scale every figure.
+        if !orgpulse_config::sane_rate_per_usd(per_usd) {
+            return Err(RateError::Unreadable {
+                source_name: Self::SOURCE_NAME,
+                url: self.url.clone(),
+                reason: format!(
+                    "its rate gives {per_usd} {currency} per 1 USD, outside {} to {}; add a fixed \
+                     rate for {currency} to the Default row's ExchangeRates until it is right",
+                    orgpulse_config::MIN_RATE_PER_USD,
+                    orgpulse_config::MAX_RATE_PER_USD
+                ),
+            });
+        }
         Ok(AppliedRate {
             currency: currency.clone(),
             per_usd,

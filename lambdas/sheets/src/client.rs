@@ -78,19 +78,22 @@ impl Default for SheetsClientConfig {
 
 impl SheetsClientConfig {
     /// Defaults, with the endpoints from `GOOGLE_OAUTH_TOKEN_URL` / `GOOGLE_SHEETS_API_URL`
-    /// when set.
+    /// when set and allowed (see `orgpulse_config::endpoint`).
     pub fn from_env() -> Self {
         let mut config = Self::default();
-        let from = |name: &str| {
-            std::env::var(name)
-                .ok()
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty())
+        // https to Google's own hosts only, unless the local-endpoints switch is set
+        // (orgpulse_config::endpoint): the token URL receives the signed assertion and the
+        // Sheets URL the access token.
+        let from = |name: &str, host: &str| {
+            orgpulse_config::endpoint::override_from_env(name, &[host]).unwrap_or_else(|refused| {
+                tracing::error!("{refused}");
+                None
+            })
         };
-        if let Some(url) = from(TOKEN_URL_ENV) {
+        if let Some(url) = from(TOKEN_URL_ENV, "oauth2.googleapis.com") {
             config.token_url = url;
         }
-        if let Some(url) = from(SHEETS_API_URL_ENV) {
+        if let Some(url) = from(SHEETS_API_URL_ENV, "sheets.googleapis.com") {
             config.sheets_api_url = url;
         }
         config
@@ -256,7 +259,16 @@ impl SheetsClient {
             None => meta.first_grid_sheet(),
         };
         let merges = sheet.map(|s| s.merges.as_slice()).unwrap_or_default();
-        let rows = grid::grid_with_merges(&values.values, start_row, start_column, merges);
+        let rows = grid::grid_with_merges(&values.values, start_row, start_column, merges)
+            .map_err(|merge| SheetsError::TooLarge {
+                what: format!(
+                    "the configuration in spreadsheet {spreadsheet_id} with its merged cells \
+                     ({}) copied into every cell they cover",
+                    merge.area
+                ),
+                size: format!("{} KiB or more", merge.bytes / 1024),
+                limit: format!("{} MiB", orgpulse_config::MAX_FILE_BYTES / 1024 / 1024),
+            })?;
         // Problems name the tab and link to its cells (`#gid=<sheetId>&range=A2`).
         let (tab, sheet_id) = match sheet {
             Some(sheet) => (sheet.properties.title.clone(), sheet.properties.sheet_id),

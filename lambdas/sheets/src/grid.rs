@@ -193,6 +193,20 @@ fn split_title(range: &str) -> (Option<String>, &str) {
     }
 }
 
+/// A merge whose copies would exceed the expansion budget: the values read plus every copy
+/// a merge adds may not exceed [`orgpulse_config::MAX_FILE_BYTES`] (what orgpulse reads of a
+/// configuration at all). Checked before copying, from the area and the value's length, so a
+/// merge of B1:Z40000 holding 1,000 characters (about 1 GB of copies) is refused up front
+/// instead of exhausting the plan function's memory — which would also stop it before the
+/// last-good fallback could run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct MergeTooLarge {
+    /// The merge, as rows and columns of the sheet (1-based, inclusive).
+    pub area: String,
+    /// Bytes the expansion would reach.
+    pub bytes: usize,
+}
+
 /// The grid of a `values.get` answer with each merged area's value copied into every cell of
 /// the area: a value merged across three rows belongs to the three rows, as people see it.
 /// Rows are not added below the data (a merge reaching into empty rows does not make rows).
@@ -201,11 +215,12 @@ pub(crate) fn grid_with_merges(
     start_row: usize,
     start_column: usize,
     merges: &[GridRange],
-) -> Vec<Vec<String>> {
+) -> Result<Vec<Vec<String>>, MergeTooLarge> {
     let mut grid: Vec<Vec<String>> = values
         .iter()
         .map(|row| row.iter().map(cell_text).collect())
         .collect();
+    let mut bytes: usize = grid.iter().flatten().map(String::len).sum();
     for merge in merges {
         let (Some(top), Some(left)) = (
             merge.start_row_index.checked_sub(start_row),
@@ -222,6 +237,23 @@ pub(crate) fn grid_with_merges(
         }
         let bottom = (merge.end_row_index.saturating_sub(start_row)).min(grid.len());
         let right = merge.end_column_index.saturating_sub(start_column);
+        // At most this many copies (an upper bound: cells that already hold text keep it).
+        let area = bottom
+            .saturating_sub(top)
+            .saturating_mul(right.saturating_sub(left));
+        bytes = bytes.saturating_add(area.saturating_mul(value.len()));
+        if bytes > orgpulse_config::MAX_FILE_BYTES {
+            return Err(MergeTooLarge {
+                area: format!(
+                    "rows {}-{}, columns {}-{}",
+                    merge.start_row_index + 1,
+                    merge.end_row_index,
+                    merge.start_column_index + 1,
+                    merge.end_column_index
+                ),
+                bytes,
+            });
+        }
         for row in grid.iter_mut().take(bottom).skip(top) {
             if row.len() < right {
                 row.resize(right, String::new());
@@ -233,7 +265,7 @@ pub(crate) fn grid_with_merges(
             }
         }
     }
-    grid
+    Ok(grid)
 }
 
 #[cfg(test)]
@@ -295,11 +327,35 @@ mod tests {
             start_column_index: 1,
             end_column_index: 2,
         }];
-        let grid = grid_with_merges(&values, 0, 0, &merges);
+        let grid = grid_with_merges(&values, 0, 0, &merges).unwrap();
         assert_eq!(grid.len(), 4);
         for row in &grid[1..] {
             assert_eq!(row[1], "C0SHARED01");
         }
+    }
+
+    #[test]
+    fn a_merge_whose_copies_exceed_the_budget_is_refused_before_copying() {
+        // B1:Z40000 holding 1,000 characters: about 1 GB of copies.
+        let mut values = vec![vec![json!("AccountId"), json!("x".repeat(1_000))]];
+        values.extend((1..40_000).map(|i| vec![json!(format!("{i:012}"))]));
+        let merges = [GridRange {
+            start_row_index: 0,
+            end_row_index: 40_000,
+            start_column_index: 1,
+            end_column_index: 26,
+        }];
+        let too_large = grid_with_merges(&values, 0, 0, &merges).unwrap_err();
+        assert_eq!(too_large.area, "rows 1-40000, columns 2-26");
+        assert!(too_large.bytes > 900_000_000, "{too_large:?}");
+        // A merge within the budget still expands.
+        let merges = [GridRange {
+            end_row_index: 100,
+            end_column_index: 3,
+            ..merges[0]
+        }];
+        let grid = grid_with_merges(&values, 0, 0, &merges).unwrap();
+        assert_eq!(grid[99][2].len(), 1_000);
     }
 
     #[test]
@@ -325,7 +381,7 @@ mod tests {
                 end_column_index: 3,
             },
         ];
-        let grid = grid_with_merges(&values, 4, 2, &merges);
+        let grid = grid_with_merges(&values, 4, 2, &merges).unwrap();
         assert_eq!(grid[2], ["b", "x"]);
     }
 

@@ -515,3 +515,24 @@ async fn a_sheet_over_the_configuration_limit_is_refused_with_its_size() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn a_merge_too_large_to_expand_is_a_configuration_problem() {
+    let Setup { stub, client, .. } = setup().await;
+    // B1:Z40000 holding 1,000 characters: about 1 GB once copied into every cell it covers.
+    stub.set_spreadsheet(json!({"sheets": [
+        {"properties": {"title": "Sheet1", "sheetType": "GRID"},
+         "merges": [{"startRowIndex": 0, "endRowIndex": 40000, "startColumnIndex": 1, "endColumnIndex": 26}]},
+    ]}));
+    let mut rows = vec![json!(["AccountId", "x".repeat(1_000)])];
+    rows.extend((1..40_000).map(|i| json!([format!("{i:012}")])));
+    stub.set_values(values("Sheet1!A1:Z40000", json!(rows)));
+    let err = client.read(SHEET_ID, None).await.unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, SheetsError::TooLarge { .. }), "{message}");
+    assert!(
+        message.contains("merged cells (rows 1-40000, columns 2-26)"),
+        "{message}"
+    );
+    assert!(message.contains("Fix:"), "{message}");
+}

@@ -80,6 +80,9 @@ pub struct SlackClientConfig {
     pub ratelimit_patience: Duration,
     /// How many `conversations.history` pages a delivery check reads at most.
     pub max_history_pages: u32,
+    /// The largest response body read; a longer one is refused, not buffered (a broken or
+    /// hostile endpoint must not exhaust the function's memory). As the Sheets client does.
+    pub max_response_bytes: usize,
 }
 
 impl Default for SlackClientConfig {
@@ -95,18 +98,23 @@ impl Default for SlackClientConfig {
             // a Map concurrency of 40 on one channel with room to spare.
             ratelimit_patience: Duration::from_secs(75),
             max_history_pages: 5,
+            // A history page of 200 full reports with metadata is about 2 MB.
+            max_response_bytes: 8 * 1024 * 1024,
         }
     }
 }
 
 impl SlackClientConfig {
-    /// Defaults, with the base URL from `SLACK_API_URL` when set.
+    /// Defaults, with the base URL from `SLACK_API_URL` when set and allowed (see
+    /// `orgpulse_config::endpoint`).
     pub fn from_env() -> Self {
         let mut config = Self::default();
-        if let Ok(url) = std::env::var(SLACK_API_URL_ENV) {
-            if !url.trim().is_empty() {
-                config.base_url = url.trim().to_string();
-            }
+        // https to slack.com only, unless the local-endpoints switch is set
+        // (orgpulse_config::endpoint): this URL receives the bot token.
+        match orgpulse_config::endpoint::override_from_env(SLACK_API_URL_ENV, &["slack.com"]) {
+            Ok(Some(url)) => config.base_url = url,
+            Ok(None) => {}
+            Err(refused) => tracing::error!("{refused}"),
         }
         config
     }
@@ -405,6 +413,19 @@ pub struct SlackClient {
     config: SlackClientConfig,
     /// Reads the token again (from its secret) when Slack refuses the one in use.
     refresh: Option<TokenRefresh>,
+    /// Who this token posts as (`auth.test`), asked once per client, i.e. once per run.
+    identity: std::sync::OnceLock<BotIdentity>,
+}
+
+/// The bot's own identity: a history message counts as one of our deliveries only when it
+/// was posted by it, so another app in the channel cannot forge one (metadata event types
+/// are free text any app can send) and suppress a retried delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct BotIdentity {
+    pub bot_id: String,
+    /// Not every `auth.test` answer has it; when both sides have one, they must match.
+    #[serde(default)]
+    pub app_id: Option<String>,
 }
 
 impl fmt::Debug for SlackClient {
@@ -476,6 +497,7 @@ impl SlackClient {
             token: TokenCell::new(token),
             config,
             refresh: None,
+            identity: std::sync::OnceLock::new(),
         })
     }
 
@@ -562,7 +584,8 @@ impl SlackClient {
     }
 
     /// The `ts` of a message this product posted to `channel` with `delivery_key` in its
-    /// metadata (any `orgpulse_…` event type: reports and summaries), at or after `since`;
+    /// metadata (any `orgpulse_…` event type: reports and summaries), at or after `since`,
+    /// posted by this bot (`bot_id`/`app_id` from `auth.test`, see [`BotIdentity`]);
     /// `None` when there is none. Needs `channels:history`
     /// (public) or `groups:history` (private channels).
     pub async fn find_delivery(
@@ -577,6 +600,7 @@ impl SlackClient {
             .unwrap_or_default()
             .as_secs()
             .to_string();
+        let identity = self.identity().await?;
         let mut cursor: Option<String> = None;
         for _ in 0..self.config.max_history_pages {
             let mut query = vec![
@@ -591,7 +615,11 @@ impl SlackClient {
             let response = self.call(METHOD, Request::Get(&query)).await?;
             let page: HistoryResponse =
                 serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
-            if let Some(found) = page.messages.iter().find(|m| m.carries(delivery_key)) {
+            if let Some(found) = page
+                .messages
+                .iter()
+                .find(|m| m.posted_by(&identity) && m.carries(delivery_key))
+            {
                 return Ok(Some(found.ts.clone()));
             }
             cursor = page
@@ -605,6 +633,18 @@ impl SlackClient {
         Err(SlackError::HistoryTooLong {
             pages: self.config.max_history_pages,
         })
+    }
+
+    /// The bot's `bot_id` and `app_id` from `auth.test` (no scope needed), cached.
+    pub async fn identity(&self) -> Result<BotIdentity, SlackError> {
+        const METHOD: &str = "auth.test";
+        if let Some(identity) = self.identity.get() {
+            return Ok(identity.clone());
+        }
+        let response = self.call(METHOD, Request::PostJson(b"{}")).await?;
+        let identity: BotIdentity =
+            serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
+        Ok(self.identity.get_or_init(|| identity).clone())
     }
 
     /// A read-only call with retries (reads are always safe to repeat).
@@ -706,10 +746,7 @@ impl SlackClient {
             .map_err(|e| self.network_failure(method, e, attempt))?;
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.network_failure(method, e, attempt))?;
+        let body = self.capped_body(method, response, attempt).await?;
 
         if status == StatusCode::TOO_MANY_REQUESTS {
             let retry_after = retry_after(&headers);
@@ -776,6 +813,39 @@ impl SlackClient {
             },
             retry,
         })
+    }
+
+    /// The body, read chunk by chunk up to `max_response_bytes`.
+    async fn capped_body(
+        &self,
+        method: &'static str,
+        mut response: reqwest::Response,
+        attempt: u32,
+    ) -> Result<Vec<u8>, Failure> {
+        let max = self.config.max_response_bytes;
+        let mut body = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| self.network_failure(method, e, attempt))?
+        {
+            if body.len() + chunk.len() > max {
+                return Err(Failure {
+                    error: SlackError::InvalidResponse {
+                        method,
+                        status: response.status().as_u16(),
+                        detail: format!("answer longer than {max} bytes, not read"),
+                        base_url: self.config.base_url.clone(),
+                    },
+                    retry: Retry::No,
+                    // Slack's answers are small; a post whose answer is this odd may have
+                    // been made, and the history check settles it.
+                    maybe_applied: true,
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
     }
 
     fn network_failure(
@@ -1154,6 +1224,10 @@ struct HistoryResponse {
 #[derive(Deserialize)]
 struct HistoryMessage {
     ts: String,
+    #[serde(default)]
+    bot_id: Option<String>,
+    #[serde(default)]
+    app_id: Option<String>,
     metadata: Option<HistoryMetadata>,
 }
 
@@ -1168,6 +1242,15 @@ struct HistoryMetadata {
 const EVENT_TYPE_PREFIX: &str = "orgpulse_";
 
 impl HistoryMessage {
+    /// Posted by this bot: its `bot_id`, and its `app_id` when both sides name one.
+    fn posted_by(&self, identity: &BotIdentity) -> bool {
+        self.bot_id.as_deref() == Some(identity.bot_id.as_str())
+            && match (&self.app_id, &identity.app_id) {
+                (Some(message), Some(ours)) => message == ours,
+                _ => true,
+            }
+    }
+
     fn carries(&self, delivery_key: &str) -> bool {
         let Some(metadata) = &self.metadata else {
             return false;

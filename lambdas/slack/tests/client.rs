@@ -35,6 +35,7 @@ fn client(stub: &SlackStub) -> SlackClient {
             max_retry_after: Duration::from_secs(5),
             ratelimit_patience: Duration::from_secs(5),
             max_history_pages: 3,
+            ..SlackClientConfig::default()
         },
     )
     .unwrap()
@@ -65,8 +66,11 @@ fn history(messages: serde_json::Value, next_cursor: &str) -> StubResponse {
     }))
 }
 
+const BOT_ID: &str = "B0ORGPULSE";
+const APP_ID: &str = "A0ORGPULSE";
+
 fn our_message(ts: &str, key: &str) -> serde_json::Value {
-    json!({"type": "message", "ts": ts, "text": "…",
+    json!({"type": "message", "ts": ts, "text": "…", "bot_id": BOT_ID, "app_id": APP_ID,
            "metadata": {"event_type": "orgpulse_report", "event_payload": {"delivery_key": key}}})
 }
 
@@ -517,14 +521,106 @@ fn the_base_url_comes_from_slack_api_url() {
         "https://slack.com/api"
     );
     // The only test in this binary that touches the environment.
+    let local = orgpulse_config::endpoint::LOCAL_ENDPOINTS_ENV;
     std::env::set_var(SLACK_API_URL_ENV, "http://127.0.0.1:9999/api");
+    // A deployed function (no switch): the bot token must not go to another host.
+    std::env::remove_var(local);
+    assert_eq!(
+        SlackClientConfig::from_env().base_url,
+        "https://slack.com/api"
+    );
+    std::env::set_var(SLACK_API_URL_ENV, "https://slack.com/api/");
+    assert_eq!(
+        SlackClientConfig::from_env().base_url,
+        "https://slack.com/api/"
+    );
+    // Tests and the CLI pointing at a local double.
+    std::env::set_var(SLACK_API_URL_ENV, "http://127.0.0.1:9999/api");
+    std::env::set_var(local, "1");
     assert_eq!(
         SlackClientConfig::from_env().base_url,
         "http://127.0.0.1:9999/api"
     );
+    std::env::remove_var(local);
     std::env::remove_var(SLACK_API_URL_ENV);
     assert_eq!(
         SlackErrorCode::parse("not_in_channel").fix_hint(),
         "invite the app to the channel with /invite @orgpulse"
     );
+}
+
+#[tokio::test]
+async fn a_forged_history_match_from_another_app_does_not_suppress_the_delivery() {
+    let stub = SlackStub::start().await;
+    stub.script(
+        POST,
+        vec![
+            StubResponse::slack_error("internal_error"),
+            posted_ok("1.000700"),
+        ],
+    );
+    // Another app in the channel posted a message with our event type and delivery key.
+    let mut forged = our_message("1.000600", KEY);
+    forged["bot_id"] = json!("B0OTHERAPP");
+    forged["app_id"] = json!("A0OTHERAPP");
+    let mut same_bot_other_app = our_message("1.000650", KEY);
+    same_bot_other_app["app_id"] = json!("A0OTHERAPP");
+    stub.script(
+        HISTORY,
+        vec![history(json!([forged, same_bot_other_app]), "")],
+    );
+    let posted = client(&stub).post_message(&message()).await.unwrap();
+    assert_eq!(posted.ts, "1.000700");
+    assert!(!posted.found_earlier);
+    assert_eq!(stub.requests(POST).len(), 2);
+    assert_eq!(stub.requests("auth.test").len(), 1);
+}
+
+#[tokio::test]
+async fn the_bot_identity_is_asked_once_per_client() {
+    let stub = SlackStub::start().await;
+    stub.script(HISTORY, (0..3).map(|_| history(json!([]), "")).collect());
+    let client = client(&stub);
+    let since = SystemTime::now();
+    for _ in 0..3 {
+        assert_eq!(
+            client
+                .find_delivery("C0123456789", KEY, since)
+                .await
+                .unwrap(),
+            None
+        );
+    }
+    assert_eq!(stub.requests("auth.test").len(), 1);
+    assert_eq!(client.identity().await.unwrap().bot_id, BOT_ID);
+}
+
+#[tokio::test]
+async fn an_oversized_answer_is_refused_not_buffered() {
+    let stub = SlackStub::start().await;
+    let huge = "x".repeat(64 * 1024);
+    stub.script(
+        HISTORY,
+        vec![StubResponse::ok(
+            json!({"ok": true, "messages": [], "padding": huge}),
+        )],
+    );
+    let client = SlackClient::new(
+        SlackToken::new(TOKEN),
+        SlackClientConfig {
+            base_url: stub.base_url.clone(),
+            max_response_bytes: 16 * 1024,
+            ..SlackClientConfig::default()
+        },
+    )
+    .unwrap();
+    let error = client
+        .find_delivery("C0123456789", KEY, SystemTime::now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, SlackError::InvalidResponse { detail, .. } if detail.contains("longer than 16384 bytes")),
+        "{error}"
+    );
+    assert_eq!(stub.requests(HISTORY).len(), 1, "not retried");
 }

@@ -864,3 +864,68 @@ mod snapshots {
         insta::assert_json_snapshot!(report);
     }
 }
+
+#[test]
+fn a_conversion_that_overflows_shows_the_report_in_usd_instead_of_panicking() {
+    let date = d("2024-03-15");
+    // Amounts no real bill has, times the largest rate accepted: more than a decimal holds.
+    let data = data_for(&[Granularity::Daily], date, |_| {
+        vec![(EC2, dec!(10_000_000_000_000_000_000_000))]
+    });
+    let mut s = settings();
+    s.currency = CurrencyCode("JPY".into());
+    let rate = AppliedRate {
+        currency: CurrencyCode("JPY".into()),
+        per_usd: orgpulse_config::MAX_RATE_PER_USD,
+        date: d("2024-03-14"),
+        source: "ECB reference rate".into(),
+        warning: None,
+    };
+    let report = build_report(
+        &s,
+        &OrgSettings::default(),
+        Granularity::Daily,
+        date,
+        &data,
+        Some(rate),
+        None,
+    );
+    assert_eq!(report.currency.as_str(), "USD");
+    assert_eq!(report.rate, None);
+    assert_eq!(report.total, dec!(10_000_000_000_000_000_000_000));
+}
+
+#[test]
+fn a_rate_outside_the_sane_range_is_not_applied() {
+    let date = d("2024-03-15");
+    let data = data_for(&[Granularity::Daily], date, steady);
+    let mut s = settings();
+    s.currency = CurrencyCode("JPY".into());
+    let fed_in = AppliedRate {
+        currency: CurrencyCode("JPY".into()),
+        per_usd: dec!(1_000_000_000_000),
+        date: d("2024-03-14"),
+        source: "ECB reference rate".into(),
+        warning: None,
+    };
+    let report = build_report(
+        &s,
+        &OrgSettings::default(),
+        Granularity::Daily,
+        date,
+        &data,
+        Some(fed_in),
+        None,
+    );
+    assert_eq!(report.currency.as_str(), "USD");
+    assert_eq!(report.total, dec!(17.75));
+}
+
+#[test]
+fn a_change_against_a_tiny_reference_has_no_percent_instead_of_panicking() {
+    let change = change(
+        dec!(79_228_162_514_264_337_593_543),
+        dec!(0.0000000000000000000000001),
+    );
+    assert_eq!(change.percent, None);
+}

@@ -182,6 +182,17 @@ async fn an_unknown_currency_says_how_to_fix_it() {
     assert!(error.to_string().contains("fixed rate for KWD"));
 }
 
+#[tokio::test]
+async fn a_fed_in_rate_outside_the_sane_range_is_refused_with_the_fix() {
+    let fed_in = FIXTURE.replace("rate='162.28'", "rate='16228000000000000'");
+    let (url, _) = fixture_server(vec![(200, "", fed_in)]).await;
+    let error = ecb(&url).usd_rate(&c("JPY")).await.unwrap_err();
+    assert!(matches!(error, RateError::Unreadable { .. }), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("outside 0.0001 to 10000000"), "{message}");
+    assert!(message.contains("fixed rate for JPY"), "{message}");
+}
+
 /// A loopback address nothing listens on.
 async fn closed_port_url() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -271,12 +282,18 @@ async fn fixed_rates_come_first() {
 
 #[test]
 fn the_url_can_be_overridden_from_the_environment() {
-    // The only test that touches this variable.
+    // The only test that touches these variables.
+    let local = orgpulse_config::endpoint::LOCAL_ENDPOINTS_ENV;
     std::env::set_var(EcbRates::URL_ENV, "http://127.0.0.1:9/rates.xml");
+    // A deployed function (no switch): another host could feed fake rates; refused.
+    std::env::remove_var(local);
+    assert_eq!(EcbRates::from_env().unwrap().url, EcbRates::DEFAULT_URL);
+    std::env::set_var(local, "1");
     assert_eq!(
         EcbRates::from_env().unwrap().url,
         "http://127.0.0.1:9/rates.xml"
     );
+    std::env::remove_var(local);
     std::env::set_var(EcbRates::URL_ENV, " ");
     assert_eq!(EcbRates::from_env().unwrap().url, EcbRates::DEFAULT_URL);
     std::env::remove_var(EcbRates::URL_ENV);

@@ -138,7 +138,14 @@ async fn serve(mut stream: TcpStream, state: Arc<Mutex<State>>) {
             .scripts
             .get_mut(&method)
             .and_then(VecDeque::pop_front)
-            .unwrap_or_else(|| StubResponse::slack_error("stub_has_no_scripted_response"))
+            .unwrap_or_else(|| match method.as_str() {
+                // Who the token is, as Slack answers for a bot token (unless a test scripts it).
+                "auth.test" => StubResponse::ok(serde_json::json!({
+                    "ok": true, "team_id": "T0ORGPULSE", "user_id": "U0ORGPULSE",
+                    "bot_id": "B0ORGPULSE", "app_id": "A0ORGPULSE"
+                })),
+                _ => StubResponse::slack_error("stub_has_no_scripted_response"),
+            })
     };
     tokio::time::sleep(response.delay).await;
     let mut head = format!(

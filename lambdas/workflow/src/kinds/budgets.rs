@@ -17,10 +17,10 @@ use chrono::NaiveDate;
 use futures_util::future::BoxFuture;
 use orgpulse_config::{AccountId, CurrencyCode};
 use orgpulse_pipeline::error::AwsOperation;
-use orgpulse_slack::mrkdwn::escape_truncated;
+use orgpulse_slack::mrkdwn::{single_line, truncate};
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use super::section::ALERT_MARKER;
+use super::section::{Line, ALERT_MARKER};
 use super::{KindInput, KindSpec, Need, NotificationKind, Output, Produced, Produces, Section};
 use crate::error::Result;
 use crate::messages::WorkItem;
@@ -42,6 +42,8 @@ const PAGE_SIZE: i32 = 100;
 const MAX_LISTED: usize = 10;
 /// Budget names are free text typed in the console.
 const MAX_NAME_CHARS: usize = 80;
+/// A usage budget's unit is free text too (`GB`, `Hrs`, or whatever the member admin typed).
+const MAX_UNIT_CHARS: usize = 20;
 
 /// The AWS Budgets kind.
 pub struct BudgetStatus;
@@ -124,17 +126,24 @@ impl Amount {
                     .value
                     .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
                     .normalize();
-                format!("{value} {}", self.unit)
+                // Raw text: the member admin typed the unit; `Line::text` escapes it.
+                let unit = truncate(&single_line(&self.unit), MAX_UNIT_CHARS);
+                format!("{value} {unit}")
             }
         }
     }
 
-    /// How much of `limit` this is, in whole percent; `None` against a zero limit.
+    /// How much of `limit` this is, in whole percent; `None` against a zero limit, or when the
+    /// figures (set by the member admin: a limit of 0.0000001) overflow a decimal — the line
+    /// then shows no percent instead of failing the account's report.
     fn percent_of(&self, limit: &Amount) -> Option<Decimal> {
-        (!limit.value.is_zero()).then(|| {
-            (self.value * Decimal::ONE_HUNDRED / limit.value)
-                .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
-        })
+        if limit.value.is_zero() {
+            return None;
+        }
+        self.value
+            .checked_mul(Decimal::ONE_HUNDRED)?
+            .checked_div(limit.value)
+            .map(|p| p.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero))
     }
 }
 
@@ -180,37 +189,30 @@ impl BudgetLine {
     }
 
     /// `$812.40 of $1,000.00 (81%) · forecast $1,240.00 (124%)`, with `*…*` around the figures
-    /// that alert when `bold`.
-    fn figures(&self, bold: bool) -> String {
-        let emphasis = |text: String, on: bool| {
-            if bold && on {
-                format!("*{text}*")
-            } else {
-                text
+    /// that alert. Every amount carries its unit, so each goes through `Line::text`.
+    fn figures(&self, line: Line) -> Line {
+        let percent = |line: Line, amount: &Amount| match amount.percent_of(&self.limit) {
+            Some(p) => line.markup(" (").text(&p.to_string()).markup("%)"),
+            None => line,
+        };
+        let line = match &self.actual {
+            Some(actual) => {
+                let line = line
+                    .emphasised(&actual.text(), self.over_limit())
+                    .markup(" of ")
+                    .text(&self.limit.text());
+                percent(line, actual)
             }
-        };
-        let percent = |amount: &Amount| {
-            amount
-                .percent_of(&self.limit)
-                .map(|p| format!(" ({p}%)"))
-                .unwrap_or_default()
-        };
-        let actual = match &self.actual {
-            Some(actual) => format!(
-                "{} of {}{}",
-                emphasis(actual.text(), self.over_limit()),
-                self.limit.text(),
-                percent(actual)
-            ),
-            None => format!("no spend yet of {}", self.limit.text()),
+            None => line.markup("no spend yet of ").text(&self.limit.text()),
         };
         match &self.forecast {
-            Some(forecast) => format!(
-                "{actual} · forecast {}{}",
-                emphasis(forecast.text(), self.forecast_over_limit()),
-                percent(forecast)
-            ),
-            None => actual,
+            Some(forecast) => {
+                let line = line
+                    .markup(" · forecast ")
+                    .emphasised(&forecast.text(), self.forecast_over_limit());
+                percent(line, forecast)
+            }
+            None => line,
         }
     }
 
@@ -224,31 +226,24 @@ impl BudgetLine {
         }
     }
 
-    /// One mrkdwn line; the name is escaped (it was typed by people).
-    fn mrkdwn(&self) -> String {
-        let name = escape_truncated(&self.name, MAX_NAME_CHARS);
-        let figures = self.figures(true);
-        match self.verdict() {
-            Some(verdict) => format!(
-                "{ALERT_MARKER}*{name}* ({}) — {figures} — *{verdict}*",
-                self.period
-            ),
-            None => format!("• *{name}* ({}) — {figures}", self.period),
-        }
-    }
-
-    fn text(&self) -> String {
-        let name = orgpulse_slack::mrkdwn::truncate(
-            &orgpulse_slack::mrkdwn::single_line(&self.name),
-            MAX_NAME_CHARS,
-        );
-        let figures = self.figures(false);
-        match self.verdict() {
-            Some(verdict) => format!(
-                "{ALERT_MARKER}{name} ({}) — {figures} — {verdict}",
-                self.period
-            ),
-            None => format!("• {name} ({}) — {figures}", self.period),
+    /// One line; the name, the period and every unit are escaped (people typed them).
+    fn line(&self) -> Line {
+        let verdict = self.verdict();
+        let line = if verdict.is_some() {
+            Line::new().markup(ALERT_MARKER)
+        } else {
+            Line::new().markup("• ")
+        };
+        let line = line
+            .markup("*")
+            .text_capped(&self.name, MAX_NAME_CHARS)
+            .markup("* (")
+            .text(&self.period)
+            .markup(") — ");
+        let line = self.figures(line);
+        match verdict {
+            Some(verdict) => line.markup(" — *").text(verdict).markup("*"),
+            None => line,
         }
     }
 }
@@ -350,13 +345,13 @@ pub fn section(budgets: &Budgets) -> Option<Section> {
         .count();
 
     let listed = &lines[..lines.len().min(MAX_LISTED)];
-    let mut mrkdwn: Vec<String> = listed.iter().map(BudgetLine::mrkdwn).collect();
-    let mut text: Vec<String> = listed.iter().map(BudgetLine::text).collect();
+    let mut shown: Vec<Line> = listed.iter().map(BudgetLine::line).collect();
     let unlisted = lines.len() - listed.len();
     if unlisted > 0 {
-        let line = format!("…and {unlisted} more {}", plural(unlisted, "budget"));
-        mrkdwn.push(line.clone());
-        text.push(line);
+        shown.push(Line::plain(&format!(
+            "…and {unlisted} more {}",
+            plural(unlisted, "budget")
+        )));
     }
     if budgets.other > 0 {
         let line = format!(
@@ -364,8 +359,7 @@ pub fn section(budgets: &Budgets) -> Option<Section> {
             budgets.other,
             plural(budgets.other, "budget")
         );
-        mrkdwn.push(format!("_{line}_"));
-        text.push(line);
+        shown.push(Line::new().markup("_").text(&line).markup("_"));
     }
 
     let mut problems = Vec::new();
@@ -381,31 +375,27 @@ pub fn section(budgets: &Budgets) -> Option<Section> {
     let alert = (!problems.is_empty()).then(|| problems.join(", "));
     let count = format!("{} {}", lines.len(), plural(lines.len(), "budget"));
     let overview = match &alert {
-        Some(problems) => format!("{ALERT_MARKER}{count}: {problems}"),
-        None => format!("{count}, none forecast to exceed its limit"),
+        Some(problems) => Line::new()
+            .markup(ALERT_MARKER)
+            .text(&format!("{count}: {problems}")),
+        None => Line::plain(&format!("{count}, none forecast to exceed its limit")),
     };
-    Some(Section {
-        notification: SPEC.name,
-        title: "AWS Budgets (current period)".to_owned(),
-        lines: mrkdwn,
-        text_lines: text,
+    Some(Section::new(
+        SPEC.name,
+        "AWS Budgets (current period)",
+        shown,
         overview,
         alert,
-    })
+    ))
 }
 
 /// What the report says when the budgets could not be read: readers should not take a missing
 /// section for "no budgets".
 fn unreadable_section() -> Section {
-    let short = "AWS Budgets could not be read today; the operators' summary says why";
-    Section {
-        notification: SPEC.name,
-        title: "AWS Budgets".to_owned(),
-        lines: vec![format!("⚠️ {short}")],
-        text_lines: vec![format!("⚠️ {short}")],
-        overview: format!("⚠️ {short}"),
-        alert: None,
-    }
+    let short = Line::new()
+        .markup("⚠️ ")
+        .markup("AWS Budgets could not be read today; the operators' summary says why");
+    Section::new(SPEC.name, "AWS Budgets", vec![short.clone()], short, None)
 }
 
 fn plural(count: usize, noun: &str) -> String {
@@ -634,7 +624,7 @@ mod tests {
         };
         let section = section(&budgets).unwrap();
         assert_eq!(
-            section.lines,
+            section.lines(),
             [
                 "🚨 *sandbox* (monthly) — *$75.00* of $50.00 (150%) · forecast *$90.00* (180%) — *over its limit*",
                 "🚨 *prod &lt;!channel&gt;* (monthly) — $812.40 of $1,000.00 (81%) · forecast *$1,240.00* (124%) — *forecast to exceed its limit*",
@@ -643,7 +633,7 @@ mod tests {
             ]
         );
         assert_eq!(
-            section.text_lines[1],
+            section.text_lines()[1],
             "🚨 prod <!channel> (monthly) — $812.40 of $1,000.00 (81%) · forecast $1,240.00 (124%) — forecast to exceed its limit"
         );
         assert_eq!(
@@ -651,7 +641,7 @@ mod tests {
             Some("1 budget over its limit, 1 budget forecast to exceed its limit")
         );
         assert_eq!(
-            section.overview,
+            section.overview(),
             "🚨 4 budgets: 1 budget over its limit, 1 budget forecast to exceed its limit"
         );
     }
@@ -676,7 +666,7 @@ mod tests {
         let line = BudgetLine::from_budget(&usage, REPORT_DATE).unwrap();
         assert_eq!(line.limit.text(), "750 GB");
         assert_eq!(
-            line.mrkdwn(),
+            line.line().mrkdwn(),
             "• *s3-storage* (quarterly) — 612.35 GB of 750 GB (82%)"
         );
         assert!(!line.over_limit() && !line.forecast_over_limit());
@@ -697,16 +687,143 @@ mod tests {
             other: 2,
         };
         let section = section(&budgets).unwrap();
-        assert_eq!(section.lines.len(), 12);
-        assert_eq!(section.lines[10], "…and 3 more budgets");
+        assert_eq!(section.lines().len(), 12);
+        assert_eq!(section.lines()[10], "…and 3 more budgets");
         assert_eq!(
-            section.lines[11],
+            section.lines()[11],
             "_2 utilization or coverage budgets (RI, Savings Plans) not shown_"
         );
         assert_eq!(section.alert, None);
         assert_eq!(
-            section.overview,
+            section.overview(),
             "13 budgets, none forecast to exceed its limit"
         );
+    }
+
+    /// A budget as `DescribeBudgets` returns it, every free-text field chosen by the caller.
+    fn usage_budget(name: &str, unit: &str, limit: &str, actual: &str, forecast: &str) -> Budget {
+        Budget::builder()
+            .budget_name(name)
+            .budget_limit(spend(limit, unit))
+            .time_unit(TimeUnit::Monthly)
+            .budget_type(BudgetType::Usage)
+            .calculated_spend(
+                CalculatedSpend::builder()
+                    .actual_spend(spend(actual, unit))
+                    .forecasted_spend(spend(forecast, unit))
+                    .build(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    /// What Slack would turn into a mention or a link in mrkdwn: any `<…>` (`<!channel>`,
+    /// `<@U1>`, `<#C1>`, `<https://…|…>`). Escaped text has no `<` or `>` at all.
+    fn live_markup(mrkdwn: &str) -> bool {
+        mrkdwn.contains('<') || mrkdwn.contains('>')
+    }
+
+    #[test]
+    fn a_hostile_usage_unit_is_shown_literally() {
+        let budgets = Budgets {
+            lines: vec![
+                BudgetLine::from_budget(
+                    &usage_budget("api calls", "<!channel>", "100", "120", "150"),
+                    REPORT_DATE,
+                )
+                .unwrap(),
+                BudgetLine::from_budget(
+                    &usage_budget(
+                        "storage",
+                        "<https://evil.example|Pay invoice>",
+                        "100",
+                        "20",
+                        "30",
+                    ),
+                    REPORT_DATE,
+                )
+                .unwrap(),
+            ],
+            other: 0,
+        };
+        let section = section(&budgets).unwrap();
+        assert_eq!(
+            section.lines(),
+            [
+                "🚨 *api calls* (monthly) — *120 &lt;!channel&gt;* of 100 &lt;!channel&gt; (120%) · \
+                 forecast *150 &lt;!channel&gt;* (150%) — *over its limit*",
+                "• *storage* (monthly) — 20 &lt;https://evil.examp… of 100 &lt;https://evil.examp… \
+                 (20%) · forecast 30 &lt;https://evil.examp… (30%)",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_tiny_limit_or_a_huge_spend_degrades_the_line_not_the_report() {
+        // 100 × 7.9e28 and 1 / 1e-28 overflow a decimal: the line shows no percent.
+        let budgets = Budgets {
+            lines: vec![
+                BudgetLine::from_budget(
+                    &budget("tiny", "0.0000000000000000000000000001", "5", Some("6")),
+                    REPORT_DATE,
+                )
+                .unwrap(),
+                BudgetLine::from_budget(
+                    &budget("huge", "1", "79228162514264337593543950335", None),
+                    REPORT_DATE,
+                )
+                .unwrap(),
+            ],
+            other: 0,
+        };
+        let section = section(&budgets).unwrap();
+        let lines = section.lines();
+        assert_eq!(lines.len(), 2);
+        assert!(lines.iter().all(|l| !l.contains('%')), "{lines:?}");
+        assert!(lines[0].contains("*over its limit*"), "{lines:?}");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Any text in any field a member account's admin controls (budget name, the units of
+        /// the limit, the spend and the forecast, the amounts themselves) renders with no live
+        /// mention or link, each budget on one line.
+        #[test]
+        fn member_supplied_fields_never_render_live_markup(
+            name in "\\PC{0,200}|<!channel>|<@U0123>|<https://evil.example\\|Pay invoice>",
+            unit in "\\PC{0,60}|<!here>|<https://evil.example\\|Pay>|\\s*<!channel>\\s*",
+            other_unit in proptest::string::string_regex("[<>&|!@#\\n a-zA-Z:/.]{0,40}").unwrap(),
+            limit in "[0-9]{1,29}(\\.[0-9]{1,28})?|0\\.0{0,27}1",
+            actual in "[0-9]{1,29}(\\.[0-9]{1,28})?",
+        ) {
+            let budgets = Budgets {
+                lines: [
+                    usage_budget(&name, &unit, &limit, &actual, &actual),
+                    usage_budget(&other_unit, &other_unit, &limit, &actual, &limit),
+                ]
+                .iter()
+                .filter_map(|b| BudgetLine::from_budget(b, REPORT_DATE))
+                .collect(),
+                other: 1,
+            };
+            let section = section(&budgets).unwrap();
+            for line in section.lines().iter().chain([&section.overview()]) {
+                proptest::prop_assert!(!live_markup(line), "{line}");
+                proptest::prop_assert!(!line.contains('\n'), "{line}");
+            }
+            proptest::prop_assert_eq!(section.lines().len(), budgets.lines.len() + 1);
+            // And in the message as Slack receives it.
+            let mut message = orgpulse_slack::PostMessage::new(
+                slack_morphism::prelude::SlackChannelId("C0123456789".into()),
+                slack_morphism::prelude::SlackMessageContent::new().with_text("x".into()),
+            );
+            crate::kinds::attach_sections(&mut message, &[section]);
+            let json = serde_json::to_value(&message).unwrap();
+            for block in json["blocks"].as_array().unwrap() {
+                if let Some(text) = block["text"]["text"].as_str() {
+                    proptest::prop_assert!(!live_markup(text), "{text}");
+                }
+            }
+        }
     }
 }

@@ -7,38 +7,141 @@
 //! section marks the message's header and notification text like a cost alert does.
 
 use orgpulse_slack::limits::{self, MAX_HEADER_TEXT_CHARS, MAX_SECTION_TEXT_CHARS};
-use orgpulse_slack::mrkdwn::{char_len, escape, truncate};
+use orgpulse_slack::mrkdwn::{char_len, escape, escape_truncated, single_line, truncate};
 use orgpulse_slack::PostMessage;
 use slack_morphism::prelude::*;
 
 /// What marks an alert, as in the cost report's header.
 pub const ALERT_MARKER: &str = "🚨 ";
 
-/// One kind's section for one account.
+/// Untrusted parts of a line (a budget's name or unit, an account name: text a member
+/// account's admin typed) are capped at this many characters each.
+pub const MAX_FIELD_CHARS: usize = 80;
+
+/// One line of a section, built so that it cannot carry unescaped text: every piece of text is
+/// escaped, made a single line and capped; only `&'static str` literals written in our own code
+/// can add mrkdwn markup. A member-account admin's `<!channel>` or `<https://evil|Pay>` in a
+/// budget name or unit is therefore shown literally, never as a mention or a link (Slack's
+/// mrkdwn gives meaning to `<`, `>` and `&` only, and sections are sent `verbatim`, so bare
+/// URLs and names are not linkified either).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Line {
+    mrkdwn: String,
+    text: String,
+}
+
+impl Line {
+    /// An empty line.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A line that is one piece of text (escaped, single line, capped).
+    pub fn plain(text: &str) -> Self {
+        Self::new().text(text)
+    }
+
+    /// Appends mrkdwn markup written in our code (`"*"`, `" — "`, `"• "`): the only way to add
+    /// text that is not escaped.
+    pub fn markup(mut self, markup: &'static str) -> Self {
+        self.mrkdwn.push_str(markup);
+        // The terminal shows text, not markup.
+        self.text.extend(
+            markup
+                .chars()
+                .filter(|c| !matches!(c, '*' | '_' | '~' | '`')),
+        );
+        self
+    }
+
+    /// Appends text (untrusted or not): one line, at most [`MAX_FIELD_CHARS`], escaped.
+    pub fn text(self, text: &str) -> Self {
+        self.text_capped(text, MAX_FIELD_CHARS)
+    }
+
+    /// [`Line::text`] with its own cap.
+    pub fn text_capped(mut self, text: &str, max_chars: usize) -> Self {
+        let line = single_line(text);
+        self.mrkdwn.push_str(&escape_truncated(&line, max_chars));
+        self.text.push_str(&truncate(&line, max_chars));
+        self
+    }
+
+    /// Appends text in bold when `bold` (escaped like [`Line::text`]).
+    pub fn emphasised(self, text: &str, bold: bool) -> Self {
+        if bold {
+            self.markup("*").text(text).markup("*")
+        } else {
+            self.text(text)
+        }
+    }
+
+    /// The line as mrkdwn (every untrusted part escaped).
+    pub fn mrkdwn(&self) -> &str {
+        &self.mrkdwn
+    }
+
+    /// The line as terminal text.
+    pub fn as_text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// One kind's section for one account. Its lines are [`Line`]s, so a kind cannot put
+/// unescaped text in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Section {
     /// The kind's name.
     pub notification: &'static str,
     /// Raw text: escaped when rendered.
-    pub title: String,
-    /// mrkdwn lines, already escaped by the kind (it alone knows which parts are untrusted).
-    pub lines: Vec<String>,
-    /// The same lines as terminal text.
-    pub text_lines: Vec<String>,
-    /// One mrkdwn line saying what the lines say, for a message with no room for them.
-    pub overview: String,
+    title: String,
+    lines: Vec<Line>,
+    /// One line saying what the lines say, for a message with no room for them.
+    overview: Line,
     /// Why this section is an alert, one short phrase ("1 budget forecast to exceed"); `None`
-    /// when it is not.
+    /// when it is not. Raw text: escaped when rendered.
     pub alert: Option<String>,
 }
 
 impl Section {
+    /// A section; `title` and `alert` are raw text (escaped when rendered).
+    pub fn new(
+        notification: &'static str,
+        title: &str,
+        lines: Vec<Line>,
+        overview: Line,
+        alert: Option<String>,
+    ) -> Self {
+        Self {
+            notification,
+            title: single_line(title),
+            lines,
+            overview,
+            alert: alert.map(|a| single_line(&a)),
+        }
+    }
+
+    /// The lines as mrkdwn.
+    pub fn lines(&self) -> Vec<&str> {
+        self.lines.iter().map(Line::mrkdwn).collect()
+    }
+
+    /// The lines as terminal text.
+    pub fn text_lines(&self) -> Vec<&str> {
+        self.lines.iter().map(Line::as_text).collect()
+    }
+
+    /// The overview as mrkdwn.
+    pub fn overview(&self) -> &str {
+        self.overview.mrkdwn()
+    }
+
     /// The section as terminal text (for `orgpulse preview`), ending with a newline.
     pub fn to_text(&self) -> String {
         let mut text = format!("{}\n", self.title);
-        for line in &self.text_lines {
+        for line in &self.lines {
             text.push_str("  ");
-            text.push_str(line);
+            text.push_str(line.as_text());
             text.push('\n');
         }
         text.chars()
@@ -51,8 +154,13 @@ impl Section {
     fn blocks(&self, shown: Option<usize>) -> Vec<SlackBlock> {
         let title = format!("*{}*", escape(&self.title));
         let mut lines: Vec<String> = match shown {
-            None => vec![self.overview.clone()],
-            Some(shown) => self.lines.iter().take(shown).cloned().collect(),
+            None => vec![self.overview.mrkdwn().to_owned()],
+            Some(shown) => self
+                .lines
+                .iter()
+                .take(shown)
+                .map(|l| l.mrkdwn().to_owned())
+                .collect(),
         };
         if let Some(shown) = shown.filter(|&shown| shown < self.lines.len()) {
             lines.push(format!("…and {} more", self.lines.len() - shown));
@@ -169,14 +277,15 @@ mod tests {
     }
 
     fn section(lines: usize, alert: bool) -> Section {
-        Section {
-            notification: "test",
-            title: "Things <here>".into(),
-            lines: (0..lines).map(|i| format!("• line {i}")).collect(),
-            text_lines: (0..lines).map(|i| format!("line {i}")).collect(),
-            overview: "3 things".into(),
-            alert: alert.then(|| "1 thing over".to_string()),
-        }
+        Section::new(
+            "test",
+            "Things <here>",
+            (0..lines)
+                .map(|i| Line::new().markup("• ").text(&format!("line {i}")))
+                .collect(),
+            Line::plain("3 things"),
+            alert.then(|| "1 thing over".to_string()),
+        )
     }
 
     fn json(message: &PostMessage) -> serde_json::Value {
@@ -231,7 +340,7 @@ mod tests {
             .push(SlackContextBlock::new(vec![SlackBlockPlainText::new("f".into()).into()]).into());
         let mut long = section(3, false);
         long.lines = (0..3)
-            .map(|i| format!("{i}{}", "x".repeat(1_400)))
+            .map(|i| Line::new().text_capped(&format!("{i}{}", "x".repeat(1_400)), 2_000))
             .collect();
         let mut message = message(blocks);
         let shortened = attach_sections(&mut message, &[long]);
@@ -248,9 +357,35 @@ mod tests {
     }
 
     #[test]
+    fn a_line_escapes_every_piece_of_text_as_one_capped_line() {
+        let line = Line::new()
+            .markup("• ")
+            .emphasised("<!channel>\nPay", true)
+            .markup(" ")
+            .text(&format!(
+                "<https://evil.example|Pay invoice>{}",
+                "x".repeat(200)
+            ));
+        assert_eq!(
+            line.mrkdwn(),
+            format!(
+                "• *&lt;!channel&gt; Pay* &lt;https://evil.example|Pay invoice&gt;{}…",
+                "x".repeat(39)
+            )
+        );
+        assert_eq!(
+            line.as_text(),
+            format!(
+                "• <!channel> Pay <https://evil.example|Pay invoice>{}…",
+                "x".repeat(45)
+            )
+        );
+    }
+
+    #[test]
     fn terminal_text_has_no_control_characters() {
         let mut s = section(1, false);
-        s.text_lines = vec!["bell\u{7} here".into()];
-        assert_eq!(s.to_text(), "Things <here>\n  bell  here\n");
+        s.lines = vec![Line::plain("bell\u{7} here")];
+        assert_eq!(s.to_text(), "Things <here>\n  bell here\n");
     }
 }
