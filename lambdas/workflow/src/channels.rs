@@ -31,7 +31,8 @@ pub struct ChannelNotJoined {
 /// The membership check the plan step runs: with a client, or with the token's secret (read
 /// at the first run, so a missing token is a warning, not a plan that cannot start).
 pub enum ChannelCheck {
-    Client(SlackClient),
+    // Boxed: the client is large beside an Arc, and the check is built once per run.
+    Client(Box<SlackClient>),
     Secret(Arc<SlackTokenSource>),
 }
 
