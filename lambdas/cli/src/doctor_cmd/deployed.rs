@@ -177,7 +177,7 @@ pub async fn functions(aws: &SdkConfig, prefix: &str, checks: &mut Vec<Check>) -
     found
 }
 
-/// The manifest doctor compares with: `Ok(None)` means there is none (with why).
+/// The manifest doctor compares with, or why there is none (`!` in both checks).
 pub type ManifestFound = Result<Manifest, String>;
 
 /// The functions' architecture against the manifest's: any difference means every invoke fails
