@@ -1,5 +1,6 @@
 """`orgpulse doctor` against the local system: moto (Organizations, S3, Secrets Manager, STS,
-CloudFormation StackSets), the Cost Explorer emulator and the Slack sink.
+CloudFormation StackSets, Lambda, CloudWatch, EventBridge Scheduler, SNS), the Cost Explorer
+emulator and the Slack sink.
 
 Everything right: every check ✓ and exit 0. Then each misconfiguration injected in turn: its
 check is ✗ with its fix, and the exit status is 1. The binary is the one `cargo build --bin
@@ -7,12 +8,17 @@ orgpulse` makes; it reaches the doubles through AWS_ENDPOINT_URL* and SLACK_API_
 
 from __future__ import annotations
 
+import base64
+import datetime
+import hashlib
+import io
 import json
 import os
 import signal
 import subprocess
 import sys
 import urllib.request
+import zipfile
 from pathlib import Path
 
 import boto3
@@ -29,6 +35,32 @@ BUCKET = f"{PREFIX}-{MANAGEMENT}-{REGION}"
 CONFIG_KEY = "config/orgpulse.json"
 STACKSETS = "member.org.stacksets.cloudformation.amazonaws.com"
 TEMPLATE = '{"Resources": {"Marker": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}'
+FUNCTIONS = {"plan": "orgpulse-plan", "report": "orgpulse-report", "summarize": "orgpulse-summarize"}
+ALARM_EMAIL = "cloud-team@example.com"
+
+
+def function_zip() -> bytes:
+    """The same bytes every time (fixed timestamps), so the manifest's sha256 can describe them."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("bootstrap", date_time=(2026, 1, 1, 0, 0, 0)), "#!/bin/sh\n")
+    return buffer.getvalue()
+
+
+ZIP = function_zip()
+
+
+def write_manifest(directory: Path, architecture="x86_64", sha256=None) -> Path:
+    """build/lambda/manifest.json as scripts/build-lambdas writes it."""
+    path = directory / "build" / "lambda" / "manifest.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = sha256 or hashlib.sha256(ZIP).hexdigest()
+    path.write_text(json.dumps({
+        "architecture": architecture,
+        "binaries": [{"name": b, "zip": f"{b}/bootstrap.zip", "sha256": digest} for b in FUNCTIONS.values()],
+        "build_command": "scripts/build-lambdas",
+    }))
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +100,9 @@ def aws(moto_url):
 
 
 def deploy(aws, ce_emulator, slack_sink, *, feature_set="ALL", trusted_access=True, stack_set=True,
-           config=None, secret=SLACK_TOKEN, tags_status="Active"):
+           config=None, secret=SLACK_TOKEN, tags_status="Active", functions=True, architecture="x86_64",
+           schedule_state="ENABLED", subscribed=True, bucket=BUCKET, config_key=CONFIG_KEY,
+           secret_name=f"{PREFIX}/slack-bot-token", settings=None):
     """A deployment as the hub and member-roles modules leave it, with one thing changed."""
     orgs = aws("organizations")
     orgs.create_organization(FeatureSet=feature_set)
@@ -93,10 +127,37 @@ def deploy(aws, ce_emulator, slack_sink, *, feature_set="ALL", trusted_access=Tr
         {"AccountId": members[0], "ChannelIds": [REPORTS_CHANNEL], "CostTags": "team=payments"},
     ]
     s3 = aws("s3")
-    s3.create_bucket(Bucket=BUCKET)
-    s3.put_object(Bucket=BUCKET, Key=CONFIG_KEY, Body=json.dumps(rows).encode())
+    s3.create_bucket(Bucket=bucket)
+    s3.put_object(Bucket=bucket, Key=config_key, Body=json.dumps(rows).encode())
     if secret is not None:
-        aws("secretsmanager").create_secret(Name=f"{PREFIX}/slack-bot-token", SecretString=secret)
+        aws("secretsmanager").create_secret(Name=secret_name, SecretString=secret)
+    # The functions, with the settings modules/hub/locals.tf gives them (lambda_environment).
+    role = aws("iam").create_role(RoleName=f"{PREFIX}-plan-lambda", AssumeRolePolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+    if functions:
+        environment = {"ORGPULSE_BUCKET": bucket, "ORGPULSE_CONFIG_KEY": config_key,
+                       "ORGPULSE_SLACK_TOKEN_SECRET_ARN": secret_name, "ORGPULSE_OPERATORS_CHANNEL": OPERATORS_CHANNEL,
+                       "ORGPULSE_MEMBER_STACKSET_NAME": f"{PREFIX}-member-roles", "ORGPULSE_TIME_ZONE": "Asia/Tokyo",
+                       **(settings or {})}
+        for key in FUNCTIONS:
+            aws("lambda").create_function(FunctionName=f"{PREFIX}-{key}", Runtime="provided.al2023", Role=role,
+                                          Handler="bootstrap", Code={"ZipFile": ZIP}, Architectures=[architecture],
+                                          Environment={"Variables": environment})
+    state_machine = f"arn:aws:states:{REGION}:{MANAGEMENT}:stateMachine:{PREFIX}"
+    aws("scheduler").create_schedule(Name=f"{PREFIX}-run", ScheduleExpression="cron(0 8 * * ? *)",
+                                     ScheduleExpressionTimezone="Asia/Tokyo", State=schedule_state,
+                                     FlexibleTimeWindow={"Mode": "OFF"},
+                                     Target={"Arn": state_machine, "RoleArn": role})
+    # The alarm topic, its e-mail subscription and the two execution alarms that publish to it.
+    topic = aws("sns").create_topic(Name=f"{PREFIX}-alarms")["TopicArn"]
+    if subscribed:
+        aws("sns").subscribe(TopicArn=topic, Protocol="email", Endpoint=ALARM_EMAIL)
+    for suffix, metric in (("failed", "ExecutionsFailed"), ("timed-out", "ExecutionsTimedOut")):
+        aws("cloudwatch").put_metric_alarm(
+            AlarmName=f"{PREFIX}-executions-{suffix}", Namespace="AWS/States", MetricName=metric, Statistic="Sum",
+            Period=300, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[topic], Dimensions=[{"Name": "StateMachineArn", "Value": state_machine}])
     ce_emulator.configure(cost_allocation_tags={"team": tags_status})
     slack_sink.configure(rate_limit_per_second=None)
     return {"root": root, "ou": ou, "members": members}
@@ -123,6 +184,8 @@ def doctor(orgpulse_bin, moto_url, ce_emulator, slack_sink, tmp_path):
         return subprocess.run([str(orgpulse_bin), "doctor", *args], env=env, capture_output=True, text=True,
                               timeout=180, cwd=tmp_path)
 
+    # Run where a build was made: the default --manifest, build/lambda/manifest.json, is there.
+    write_manifest(tmp_path)
     return run
 
 
@@ -134,21 +197,29 @@ def checks(result) -> dict[str, dict]:
 ALL_CHECKS = {
     "organizations.all_features", "organizations.stacksets_trusted_access", "organizations.management_account",
     "cost_explorer.answers", "cost_explorer.cost_tags", "configuration.object", "slack.secret", "slack.auth",
-    "slack.scopes", "slack.channels", "stackset.instances",
+    "slack.scopes", "slack.channels", "stackset.instances", "functions.exist", "functions.architecture",
+    "functions.code", "functions.recent_errors", "schedule.enabled", "alarm.subscription",
 }
 
 
 def test_everything_right_is_all_ticks_and_exit_0(aws, ce_emulator, slack_sink, doctor):
     deploy(aws, ce_emulator, slack_sink)
-    result = doctor("--name-prefix", PREFIX, "--operators-channel", OPERATORS_CHANNEL, "--format", "json")
+    # No --operators-channel: the plan function's settings name it.
+    result = doctor("--name-prefix", PREFIX, "--format", "json")
     assert result.returncode == 0, result.stdout + result.stderr
     found = checks(result)
     assert set(found) == ALL_CHECKS
-    assert {c["status"] for c in found.values()} == {"ok"}, found
+    assert {c["status"] for c in found.values()} == {"ok"}, [c for c in found.values() if c["status"] != "ok"]
     assert json.loads(result.stdout)["ok"] is True
+    assert json.loads(result.stdout)["deployment"]["operators_channel"] == OPERATORS_CHANNEL
+    # The next run of cron(0 8 * * ? *) in Asia/Tokyo, computed from the session's clock.
+    now = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=9)
+    next_day = now.date() if now.hour < 8 else now.date() + datetime.timedelta(days=1)
+    assert f"next run {next_day} 08:00 JST" in found["schedule.enabled"]["finding"], found["schedule.enabled"]
+    assert ALARM_EMAIL in found["alarm.subscription"]["finding"]
     # The text format, from the state machine's ARN: one ✓ line per check.
     arn = f"arn:aws:states:{REGION}:{MANAGEMENT}:stateMachine:{PREFIX}"
-    text = doctor("--state-machine", arn, "--operators-channel", OPERATORS_CHANNEL)
+    text = doctor("--state-machine", arn)
     assert text.returncode == 0, text.stdout + text.stderr
     lines = [line for line in text.stdout.splitlines() if line[:1] in "✓✗!"]
     assert len(lines) == len(ALL_CHECKS) and all(line.startswith("✓") for line in lines), text.stdout
@@ -182,7 +253,22 @@ MISCONFIGURATIONS = {
     "slack.channels": ({"config": [{"Default": True, "ChannelIds": [REPORTS_CHANNEL, PUBLIC_NOT_JOINED_CHANNEL]}]},
                        None, f"/invite @orgpulse in {PUBLIC_NOT_JOINED_CHANNEL}"),
     "stackset.instances": ({"stack_set": False}, None, "member-roles"),
+    "functions.exist": ({"functions": False}, None, "terraform apply the hub module"),
+    "functions.architecture": ({"architecture": "arm64"}, None, 'lambda_architecture = "x86_64"'),
+    # Errors and no successful invocation in the last 24 hours.
+    "functions.recent_errors": ({}, lambda ctx: lambda_metric(ctx["aws"], f"{PREFIX}-plan", "Errors", 2.0),
+                                f"aws logs tail /aws/lambda/{PREFIX}-plan --since 24h"),
+    "schedule.enabled": ({"schedule_state": "DISABLED"}, None, "schedule_enabled = true"),
+    "alarm.subscription": ({"subscribed": False}, None, "alarm_email_addresses"),
 }
+
+
+def lambda_metric(aws, function: str, metric: str, value: float) -> None:
+    """A datapoint as Lambda publishes it, an hour ago (inside doctor's last 24 hours)."""
+    aws("cloudwatch").put_metric_data(Namespace="AWS/Lambda", MetricData=[{
+        "MetricName": metric, "Value": value, "Unit": "Count",
+        "Timestamp": datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=1),
+        "Dimensions": [{"Name": "FunctionName", "Value": function}]}])
 
 
 @pytest.mark.parametrize("check_id", sorted(MISCONFIGURATIONS))
@@ -190,7 +276,7 @@ def test_each_misconfiguration_is_its_checks_cross_with_the_fix(aws, ce_emulator
     overrides, after, words = MISCONFIGURATIONS[check_id]
     deploy(aws, ce_emulator, slack_sink, **overrides)
     if after:
-        after({"ce": ce_emulator, "slack": slack_sink})
+        after({"ce": ce_emulator, "slack": slack_sink, "aws": aws})
     result = doctor("--name-prefix", PREFIX, "--operators-channel", OPERATORS_CHANNEL, "--format", "json")
     assert result.returncode == 1, result.stdout + result.stderr
     found = checks(result)
@@ -234,15 +320,89 @@ def test_usage_errors_exit_2(doctor, args):
     assert doctor(*args).returncode == 2
 
 
+def test_a_manifest_named_but_missing_is_a_usage_error(doctor, tmp_path):
+    result = doctor("--name-prefix", PREFIX, "--manifest", str(tmp_path / "elsewhere" / "manifest.json"))
+    assert result.returncode == 2
+    assert "--manifest" in result.stderr and "scripts/build-lambdas" in result.stderr, result.stderr
+
+
+def test_without_a_build_manifest_architecture_and_code_are_warnings(aws, ce_emulator, slack_sink, doctor, tmp_path):
+    deploy(aws, ce_emulator, slack_sink)
+    (tmp_path / "build" / "lambda" / "manifest.json").unlink()
+    result = doctor("--name-prefix", PREFIX, "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = checks(result)
+    for check_id in ("functions.architecture", "functions.code"):
+        assert found[check_id]["status"] == "warn", found[check_id]
+        assert "no build manifest at build/lambda/manifest.json" in found[check_id]["finding"], found[check_id]
+    assert "x86_64" in found["functions.architecture"]["finding"]
+
+
+def test_a_manifest_for_arm64_refuses_x86_64_functions_through_the_option(aws, ce_emulator, slack_sink, doctor,
+                                                                          tmp_path):
+    deploy(aws, ce_emulator, slack_sink)
+    manifest = write_manifest(tmp_path / "arm-build", architecture="arm64")
+    result = doctor("--name-prefix", PREFIX, "--manifest", str(manifest), "--format", "json")
+    assert result.returncode == 1
+    check = checks(result)["functions.architecture"]
+    assert check["status"] == "fail" and f"{PREFIX}-plan is x86_64" in check["finding"], check
+    assert 'lambda_architecture = "arm64"' in check["fix"], check
+
+
+def test_deployed_code_other_than_the_build_is_a_warning(aws, ce_emulator, slack_sink, doctor, tmp_path):
+    deploy(aws, ce_emulator, slack_sink)
+    write_manifest(tmp_path, sha256=hashlib.sha256(b"a newer build").hexdigest())
+    result = doctor("--name-prefix", PREFIX, "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    check = checks(result)["functions.code"]
+    assert check["status"] == "warn" and f"{PREFIX}-report is not orgpulse-report" in check["finding"], check
+    assert "terraform apply" in check["fix"]
+    # Lambda's CodeSha256 is the base64 of the raw digest the manifest writes in hex.
+    deployed = aws("lambda").get_function_configuration(FunctionName=f"{PREFIX}-plan")["CodeSha256"]
+    assert deployed == base64.b64encode(hashlib.sha256(ZIP).digest()).decode()
+
+
+def test_some_errors_among_successful_invocations_are_a_warning(aws, ce_emulator, slack_sink, doctor):
+    deploy(aws, ce_emulator, slack_sink)
+    lambda_metric(aws, f"{PREFIX}-report", "Invocations", 40.0)
+    lambda_metric(aws, f"{PREFIX}-report", "Errors", 1.0)
+    result = doctor("--name-prefix", PREFIX, "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    check = checks(result)["functions.recent_errors"]
+    assert check["status"] == "warn", check
+    assert f"{PREFIX}-report: 1 errors in 40 invocations" in check["finding"], check
+    assert f"aws logs tail /aws/lambda/{PREFIX}-report --since 24h" in check["fix"], check
+
+
+def test_bucket_key_and_secret_come_from_the_functions_settings(aws, ce_emulator, slack_sink, doctor):
+    # Names no default would guess: only the plan function's environment leads doctor to them.
+    deploy(aws, ce_emulator, slack_sink, bucket="central-cloud-orgpulse", config_key="config/accounts.json",
+           secret_name="central/slack-token")
+    result = doctor("--name-prefix", PREFIX, "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = checks(result)
+    assert "s3://central-cloud-orgpulse/config/accounts.json" in found["configuration.object"]["finding"]
+    assert "central/slack-token" in found["slack.secret"]["finding"]
+    # Without the functions, doctor falls back to the module's default names and says what it missed.
+    aws("lambda").delete_function(FunctionName=f"{PREFIX}-plan")
+    result = doctor("--name-prefix", PREFIX, "--format", "json")
+    found = checks(result)
+    assert found["functions.exist"]["status"] == "fail" and f"{PREFIX}-plan" in found["functions.exist"]["finding"]
+    assert found["configuration.object"]["status"] == "fail"
+
+
 SHEET_ID = "1DoctorSheet0123456789abcdefghijklmnopqrstuv"
 SHEET_EMAIL = "orgpulse-reader@orgpulse-test.iam.gserviceaccount.com"
 
 
-@pytest.mark.parametrize("shared", [True, False])
-def test_a_google_sheet_source_is_read_with_the_deployments_key(aws, ce_emulator, slack_sink, doctor, shared):
+@pytest.mark.parametrize("shared,via", [(True, "option"), (False, "option"), (True, "settings")])
+def test_a_google_sheet_source_is_read_with_the_deployments_key(aws, ce_emulator, slack_sink, doctor, shared, via):
     from tests.support.google_double import GoogleDouble
 
-    deploy(aws, ce_emulator, slack_sink)
+    # "settings": the plan function's environment names the sheet (modules/hub/google.tf), no option.
+    settings = {"ORGPULSE_CONFIG_SHEET_ID": SHEET_ID, "ORGPULSE_CONFIG_SHEET_RANGE": "Accounts",
+                "ORGPULSE_GOOGLE_CREDENTIALS_SECRET_ARN": f"{PREFIX}/google-service-account-key"}
+    deploy(aws, ce_emulator, slack_sink, settings=settings if via == "settings" else None)
     google = GoogleDouble()
     server = google.serve()
     try:
@@ -250,8 +410,8 @@ def test_a_google_sheet_source_is_read_with_the_deployments_key(aws, ce_emulator
         aws("secretsmanager").create_secret(Name=f"{PREFIX}/google-service-account-key", SecretString=json.dumps(key))
         rows = [["Default", "ChannelIds"], ["TRUE", REPORTS_CHANNEL]]
         google.put_spreadsheet(SHEET_ID, [{"title": "Accounts", "rows": rows}], shared_with=[SHEET_EMAIL] if shared else [])
-        result = doctor("--name-prefix", PREFIX, "--operators-channel", OPERATORS_CHANNEL, "--sheet", SHEET_ID,
-                        "--format", "json", extra_env=google.environment())
+        options = ("--sheet", SHEET_ID) if via == "option" else ()
+        result = doctor("--name-prefix", PREFIX, *options, "--format", "json", extra_env=google.environment())
     finally:
         server.stop()
     found = checks(result)
@@ -263,3 +423,20 @@ def test_a_google_sheet_source_is_read_with_the_deployments_key(aws, ce_emulator
         assert result.returncode == 1
         assert found["configuration.sheet"]["status"] == "fail"
         assert SHEET_EMAIL in found["configuration.sheet"]["finding"], found["configuration.sheet"]
+
+
+def test_the_alarm_topic_is_the_one_the_alarms_publish_to(aws, ce_emulator, slack_sink, doctor):
+    # alarm_actions with an existing topic: doctor follows the execution alarms' actions
+    # (DescribeAlarms), not the module's default topic name.
+    deploy(aws, ce_emulator, slack_sink, subscribed=False)
+    central = aws("sns").create_topic(Name="central-cloud-alarms")["TopicArn"]
+    aws("sns").subscribe(TopicArn=central, Protocol="email", Endpoint="noc@example.com")
+    for suffix, metric in (("failed", "ExecutionsFailed"), ("timed-out", "ExecutionsTimedOut")):
+        aws("cloudwatch").put_metric_alarm(
+            AlarmName=f"{PREFIX}-executions-{suffix}", Namespace="AWS/States", MetricName=metric, Statistic="Sum",
+            Period=300, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+            AlarmActions=[central])
+    result = doctor("--name-prefix", PREFIX, "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    check = checks(result)["alarm.subscription"]
+    assert check["status"] == "ok" and central in check["finding"] and "noc@example.com" in check["finding"], check

@@ -3,7 +3,8 @@
 moto's Step Functions engine deep-copies the state machine at every StartExecution; once the
 state machine holds a finished Distributed Map execution, that copy hits a thread lock and the
 second StartExecution answers HTTP 500. The copy only needs the definition, so executions are left
-out of it. Everything else is moto as released.
+out of it. CloudWatch requests in the Smithy RPC v2 CBOR protocol (what aws-sdk-cloudwatch sends)
+go through tests/e2e/cbor_bridge.py. Everything else is moto as released.
 
 Usage: python -m tests.e2e.moto_server PORT   (set MOTO_PORT to the router's port)
 """
@@ -30,8 +31,13 @@ StateMachineInstance.__deepcopy__ = _deepcopy_without_executions
 
 
 def main() -> None:
+    import moto.server
     from moto.server import main as moto_main
 
+    from tests.e2e.cbor_bridge import CborBridge
+
+    serve = moto.server.run_simple
+    moto.server.run_simple = lambda host, port, app, **options: serve(host, port, CborBridge(app), **options)
     moto_main(["-H", "127.0.0.1", "-p", sys.argv[1]])
 
 

@@ -5,10 +5,14 @@
 //! a one-line finding and the fix. Exit status: 0 when nothing is ✗, 1 otherwise, 2 for usage
 //! errors (and when no AWS credentials can be loaded).
 
-use std::collections::BTreeSet;
+mod cron;
+mod deployed;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 
 use aws_config::SdkConfig;
-use chrono::{Days, Utc};
+use chrono::Days;
 use clap::{ArgGroup, Args, ValueEnum};
 use orgpulse_config::ChannelId;
 use orgpulse_pipeline::organizations::{OrganizationsReader, TagLookup};
@@ -45,23 +49,33 @@ pub struct DoctorArgs {
     pub state_machine: Option<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
-    /// The bucket, when the module's `bucket_name` was set (default `<prefix>-<account>-<region>`).
+    /// The build manifest `scripts/build-lambdas` writes beside the zips: the functions'
+    /// architecture and code are compared with it (default build/lambda/manifest.json; `!` when
+    /// there is none).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// The bucket (default: the plan function's ORGPULSE_BUCKET, else `<prefix>-<account>-<region>`).
     #[arg(long)]
     pub bucket: Option<String>,
-    /// The configuration object's key (default: config/orgpulse.json, then config/orgpulse.csv).
+    /// The configuration object's key (default: the plan function's ORGPULSE_CONFIG_KEY, else
+    /// config/orgpulse.json, then config/orgpulse.csv).
     #[arg(long)]
     pub config_key: Option<String>,
-    /// The Slack token secret's ARN or name (default `<prefix>/slack-bot-token`).
+    /// The Slack token secret's ARN or name (default: the plan function's setting, else
+    /// `<prefix>/slack-bot-token`).
     #[arg(long)]
     pub slack_secret: Option<String>,
-    /// The operators' channel (the module's `operators_slack_channel_id`): the app must be in it.
+    /// The operators' channel (default: the plan function's ORGPULSE_OPERATORS_CHANNEL, the
+    /// module's `operators_slack_channel_id`): the app must be in it.
     #[arg(long)]
     pub operators_channel: Option<String>,
-    /// The member-role StackSet (default `<prefix>-member-roles`).
+    /// The member-role StackSet (default: the plan function's setting, else
+    /// `<prefix>-member-roles`).
     #[arg(long)]
     pub stack_set: Option<String>,
-    /// The configuration is this Google Sheet (the module's `config_sheet_id`): read it as the
-    /// plan function does, instead of the bucket's object.
+    /// The configuration is this Google Sheet (default: the plan function's
+    /// ORGPULSE_CONFIG_SHEET_ID, the module's `config_sheet_id`): read it as the plan function
+    /// does, instead of the bucket's object.
     #[arg(long)]
     pub sheet: Option<String>,
     /// The sheet's tab or range (the module's `config_sheet_range`).
@@ -159,39 +173,102 @@ pub async fn run(args: DoctorArgs) -> Result<Status, Failure> {
         (None, Some(arn)) => prefix_from_state_machine(arn)?,
         (None, None) => unreachable!("clap requires one"),
     };
+    // An explicit manifest that cannot be read is a mistake in the command line, not a finding.
+    let manifest: deployed::ManifestFound = match &args.manifest {
+        Some(path) => Ok(deployed::Manifest::read(path).map_err(|problem| {
+            Failure::usage(format!(
+                "--manifest: {problem}; scripts/build-lambdas writes {}",
+                deployed::DEFAULT_MANIFEST
+            ))
+        })?),
+        None => {
+            let path = PathBuf::from(deployed::DEFAULT_MANIFEST);
+            if path.exists() {
+                deployed::Manifest::read(&path)
+            } else {
+                Err(format!(
+                    "no build manifest at {}",
+                    deployed::DEFAULT_MANIFEST
+                ))
+            }
+        }
+    };
     let aws = session::aws_session().await?;
     let account_id = caller_account(&aws).await?;
     let region = aws
         .region()
         .map(ToString::to_string)
         .unwrap_or_else(|| "us-east-1".into());
+    let now = orgpulse_config::clock::now();
+
+    let mut checks = organizations_checks(&aws, &account_id).await;
+    checks.push(cost_explorer_answers(&aws).await);
+    // The plan function's settings say where everything else is (options override them; the
+    // module's default names stand in when the function cannot be read).
+    let functions = deployed::functions(&aws, &name_prefix, &mut checks).await;
+    checks.push(deployed::architecture_check(&functions.deployed, &manifest));
+    checks.push(deployed::code_check(&functions.deployed, &manifest));
+    checks.push(deployed::recent_errors(&aws, &functions.deployed, now).await);
+    let setting = Settings(&functions.environment);
+
     let deployment = Deployment {
         bucket: args
             .bucket
             .clone()
+            .or_else(|| setting.get("ORGPULSE_BUCKET"))
             .unwrap_or_else(|| format!("{name_prefix}-{account_id}-{region}")),
         slack_secret: args
             .slack_secret
             .clone()
+            .or_else(|| setting.get("ORGPULSE_SLACK_TOKEN_SECRET_ARN"))
             .unwrap_or_else(|| format!("{name_prefix}/slack-bot-token")),
         stack_set: args
             .stack_set
             .clone()
+            .or_else(|| setting.get("ORGPULSE_MEMBER_STACKSET_NAME"))
             .unwrap_or_else(|| format!("{name_prefix}-member-roles")),
-        operators_channel: args.operators_channel.clone(),
+        operators_channel: args
+            .operators_channel
+            .clone()
+            .or_else(|| setting.get("ORGPULSE_OPERATORS_CHANNEL")),
         name_prefix,
         account_id,
         region,
     };
-    let sheet = args.sheet.as_deref().map(|id| Sheet {
-        id,
-        range: args.sheet_range.as_deref(),
-        secret: args
-            .google_secret
-            .clone()
-            .unwrap_or_else(|| format!("{}/google-service-account-key", deployment.name_prefix)),
-    });
-    let checks = run_checks(&aws, &deployment, args.config_key.as_deref(), sheet).await;
+    let config_key = args
+        .config_key
+        .clone()
+        .or_else(|| setting.get("ORGPULSE_CONFIG_KEY"));
+    let sheet =
+        match args.sheet.clone() {
+            Some(id) => Some(Sheet {
+                id,
+                range: args.sheet_range.clone(),
+                secret: args.google_secret.clone(),
+            }),
+            None => setting.get("ORGPULSE_CONFIG_SHEET_ID").map(|id| Sheet {
+                id,
+                range: setting.get("ORGPULSE_CONFIG_SHEET_RANGE"),
+                secret: setting.get("ORGPULSE_GOOGLE_CREDENTIALS_SECRET_ARN"),
+            }),
+        }
+        .map(|sheet| Sheet {
+            secret: Some(sheet.secret.unwrap_or_else(|| {
+                format!("{}/google-service-account-key", deployment.name_prefix)
+            })),
+            ..sheet
+        });
+    checks.extend(run_checks(&aws, &deployment, config_key.as_deref(), sheet).await);
+    checks.push(deployed::schedule(&aws, &deployment.name_prefix, now).await);
+    checks.push(
+        deployed::alarm_subscription(
+            &aws,
+            &deployment.name_prefix,
+            &deployment.account_id,
+            &deployment.region,
+        )
+        .await,
+    );
     let failed = checks.iter().any(|c| c.status == Mark::Fail);
     match args.format {
         Format::Text => print!("{}", to_text(&deployment, &checks)),
@@ -261,22 +338,30 @@ pub fn to_text(deployment: &Deployment, checks: &[Check]) -> String {
     out
 }
 
+/// The plan function's environment (the hub module's non-secret settings); empty values count
+/// as unset.
+struct Settings<'a>(&'a BTreeMap<String, String>);
+
+impl Settings<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.0.get(name).filter(|v| !v.trim().is_empty()).cloned()
+    }
+}
+
 /// A Google Sheet source: its ID, range and key's secret.
-struct Sheet<'a> {
-    id: &'a str,
-    range: Option<&'a str>,
-    secret: String,
+struct Sheet {
+    id: String,
+    range: Option<String>,
+    secret: Option<String>,
 }
 
 async fn run_checks(
     aws: &SdkConfig,
     deployment: &Deployment,
     config_key: Option<&str>,
-    sheet: Option<Sheet<'_>>,
+    sheet: Option<Sheet>,
 ) -> Vec<Check> {
     let mut checks = Vec::new();
-    checks.extend(organizations_checks(aws, &deployment.account_id).await);
-    checks.push(cost_explorer_answers(aws).await);
     let config = match sheet {
         Some(sheet) => sheet_configuration(aws, sheet).await,
         None => configuration(aws, &deployment.bucket, config_key).await,
@@ -384,7 +469,7 @@ async fn organizations_checks(aws: &SdkConfig, account_id: &str) -> Vec<Check> {
 async fn cost_explorer_answers(aws: &SdkConfig) -> Check {
     use aws_sdk_costexplorer::types::{DateInterval, Granularity};
     const ID: &str = "cost_explorer.answers";
-    let today = Utc::now().date_naive();
+    let today = orgpulse_config::clock::now().date_naive();
     let yesterday = today - Days::new(1);
     let ce = aws_sdk_costexplorer::Client::new(aws);
     let period = DateInterval::builder()
@@ -596,10 +681,10 @@ async fn configuration(aws: &SdkConfig, bucket: &str, key: Option<&str>) -> Conf
 
 /// The sheet, read with the deployment's key as the plan function reads it (same reader, same
 /// checks).
-async fn sheet_configuration(aws: &SdkConfig, sheet: Sheet<'_>) -> ConfigCheck {
+async fn sheet_configuration(aws: &SdkConfig, sheet: Sheet) -> ConfigCheck {
     use orgpulse_workflow::config_source::{ConfigSource, GoogleCredentials, SheetSource};
     const ID: &str = "configuration.sheet";
-    let spreadsheet_id = match orgpulse_sheets::parse_spreadsheet_id(sheet.id) {
+    let spreadsheet_id = match orgpulse_sheets::parse_spreadsheet_id(&sheet.id) {
         Ok(id) => id,
         Err(problem) => {
             return ConfigCheck {
@@ -614,10 +699,10 @@ async fn sheet_configuration(aws: &SdkConfig, sheet: Sheet<'_>) -> ConfigCheck {
     };
     let source = ConfigSource::Sheet(Box::new(SheetSource {
         spreadsheet_id,
-        range: sheet.range.map(str::to_owned),
+        range: sheet.range.clone(),
         credentials: GoogleCredentials::Secret {
             secretsmanager: aws_sdk_secretsmanager::Client::new(aws),
-            secret_id: sheet.secret.clone(),
+            secret_id: sheet.secret.clone().unwrap_or_default(),
         },
         client: orgpulse_sheets::SheetsClientConfig::from_env(),
     }));
@@ -648,7 +733,8 @@ async fn sheet_configuration(aws: &SdkConfig, sheet: Sheet<'_>) -> ConfigCheck {
                     format!(
                         "fix the rows in the sheet (orgpulse config validate --sheet {} \
                          --credentials-secret {} lists every problem)",
-                        sheet.id, sheet.secret
+                        sheet.id,
+                        sheet.secret.as_deref().unwrap_or_default()
                     ),
                 )
             };
