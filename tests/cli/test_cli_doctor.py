@@ -178,6 +178,8 @@ def doctor(orgpulse_bin, moto_url, ce_emulator, slack_sink, tmp_path):
             "AWS_ENDPOINT_URL": moto_url,
             "AWS_ENDPOINT_URL_COST_EXPLORER": ce_emulator.url,
             "SLACK_API_URL": f"{slack_sink.url}/api",
+            # Local doubles are plain-http loopback: allowed only behind the documented switch.
+            "ORGPULSE_ALLOW_LOCAL_ENDPOINTS": "1",
             **(credentials or {}),
             **(extra_env or {}),
         }

@@ -179,7 +179,10 @@ impl Summarizer {
         let Some(channel) = &self.operators_channel else {
             return Ok(output);
         };
-        let day = failure.started_at.unwrap_or_else(Utc::now).date_naive();
+        let day = failure
+            .started_at
+            .unwrap_or_else(orgpulse_config::clock::now)
+            .date_naive();
         let execution = failure
             .execution_name
             .clone()
