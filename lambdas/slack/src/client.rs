@@ -635,15 +635,25 @@ impl SlackClient {
         })
     }
 
-    /// The bot's `bot_id` and `app_id` from `auth.test` (no scope needed), cached.
+    /// The bot's `bot_id` and `app_id` from `auth.test` (no scope needed), cached: the same
+    /// call and parsing as [`Self::auth_test`].
     pub async fn identity(&self) -> Result<BotIdentity, SlackError> {
-        const METHOD: &str = "auth.test";
         if let Some(identity) = self.identity.get() {
             return Ok(identity.clone());
         }
-        let response = self.call(METHOD, Request::PostJson(b"{}")).await?;
-        let identity: BotIdentity =
-            serde_json::from_value(response).map_err(|e| self.invalid(METHOD, e))?;
+        let info = self.auth_test().await?;
+        let Some(bot_id) = info.bot_id else {
+            return Err(SlackError::InvalidResponse {
+                method: "auth.test",
+                status: 200,
+                detail: "no bot_id: the token is not a bot token (xoxb-…)".to_owned(),
+                base_url: self.config.base_url.clone(),
+            });
+        };
+        let identity = BotIdentity {
+            bot_id,
+            app_id: info.app_id,
+        };
         Ok(self.identity.get_or_init(|| identity).clone())
     }
 
@@ -931,6 +941,8 @@ pub struct AuthInfo {
     pub user: String,
     pub user_id: String,
     pub bot_id: Option<String>,
+    /// Not in every `auth.test` answer.
+    pub app_id: Option<String>,
     /// The token's scopes, from the `x-oauth-scopes` header Slack adds to Web API answers;
     /// `None` when the answer had no such header.
     pub scopes: Option<Vec<String>>,
@@ -959,6 +971,8 @@ struct AuthTestResponse {
     #[serde(default)]
     user_id: String,
     bot_id: Option<String>,
+    #[serde(default)]
+    app_id: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -1090,6 +1104,7 @@ impl SlackClient {
             user: answer.user,
             user_id: answer.user_id,
             bot_id: answer.bot_id,
+            app_id: answer.app_id,
             scopes,
         })
     }
